@@ -1,0 +1,67 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+export class OrderLineDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  sku!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  quantity!: number;
+}
+
+export class ShippingAddressDto {
+  @Matches(/^[A-Z]{2}$/, { message: 'shippingAddress.country must be an ISO 3166-1 alpha-2 code such as DE' })
+  country!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  line1?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  city?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  postalCode?: string;
+}
+
+export class PlaceOrderDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  customerId!: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => OrderLineDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  items!: OrderLineDto[];
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ShippingAddressDto)
+  shippingAddress!: ShippingAddressDto;
+}

@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { METRICS_REGISTRY } from '@app/consistency';
+
+/** Orders by status (read on scrape) and how long sagas take to reach their outcome. */
+@Injectable()
+export class OrderSagaMetrics {
+  readonly duration: Histogram<'outcome'>;
+
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, @InjectDataSource() dataSource: DataSource) {
+    new Gauge({
+      name: 'orders',
+      help: 'Orders by status',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        const rows = await dataSource.query<Array<{ status: string; n: number }>>(
+          'SELECT status, count(*)::int AS n FROM orders GROUP BY status',
+        );
+        this.reset();
+        for (const row of rows) {
+          this.set({ status: row.status }, row.n);
+        }
+      },
+    });
+    this.duration = new Histogram({
+      name: 'saga_duration_seconds',
+      help: 'Time from order accepted to COMPLETED or CANCELLED',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OutboxService, TransactionHost } from '@app/consistency';
+import { OrderTransition, OrderTransitions } from '../orders/order-status';
+import { OrderSagaMetrics } from './order-saga.metrics';
+import { SAGA_OPTIONS } from './saga.options';
+import type { SagaOptions } from './saga.options';
+
+interface Moved {
+  created_at: Date;
+  failure_reason: string | null;
+}
+
+/**
+ * The order's side of the choreography: every reaction is a compare-and-set on the order's status,
+ * so a duplicate, a reordered event or a late reply racing the scanner yields at most one move.
+ */
+@Injectable()
+export class OrderSaga {
+  constructor(
+    private readonly transactions: TransactionHost,
+    private readonly outbox: OutboxService,
+    private readonly metrics: OrderSagaMetrics,
+    @Inject(SAGA_OPTIONS) private readonly options: SagaOptions,
+  ) {}
+
+  /** The deadline of the first step, for a new order. */
+  firstDeadline(): Date {
+    return new Date(Date.now() + this.options.stepTimeoutMs);
+  }
+
+  async started(orderId: string): Promise<void> {
+    await this.log(orderId, 'order', 'PENDING');
+  }
+
+  async stockReserved(orderId: string): Promise<void> {
+    await this.log(orderId, 'inventory', 'RESERVED');
+    await this.move(orderId, OrderTransitions.stockReserved);
+  }
+
+  async stockRejected(orderId: string, reason: string): Promise<void> {
+    await this.log(orderId, 'inventory', 'REJECTED', reason);
+    await this.cancel(orderId, reason);
+  }
+
+  async shipmentScheduled(orderId: string, shipmentId: string): Promise<void> {
+    await this.log(orderId, 'shipping', 'SCHEDULED', shipmentId);
+    const moved = await this.move(orderId, OrderTransitions.shipmentScheduled);
+    if (moved) {
+      await this.outbox.enqueue({ type: 'order.completed', orderId, payload: { shipmentId } });
+      await this.finished(orderId, 'COMPLETED', moved);
+    }
+  }
+
+  /** Compensation starts: inventory releases on shipping.failed and answers inventory.released. */
+  async shipmentFailed(orderId: string, reason: string): Promise<void> {
+    await this.log(orderId, 'shipping', 'FAILED', reason);
+    const moved = await this.move(orderId, OrderTransitions.shipmentFailed, reason);
+    // inventory.events and shipping.events are separate topics: the release may have come first.
+    if (moved && (await this.logged(orderId, 'inventory', 'RELEASED'))) {
+      await this.cancel(orderId, reason);
+    }
+  }
+
+  async stockReleased(orderId: string): Promise<void> {
+    await this.log(orderId, 'inventory', 'RELEASED');
+    const [order] = await this.transactions.manager.query<Array<{ status: string; failure_reason: string | null }>>(
+      // The row lock orders this against a concurrent shipping.failed for the same order.
+      'SELECT status, failure_reason FROM orders WHERE id = $1 FOR UPDATE',
+      [orderId],
+    );
+    if (order?.status === 'COMPENSATING') {
+      await this.cancel(orderId, order.failure_reason ?? 'compensated');
+    }
+  }
+
+  /** The scanner's move for a saga past its deadline. */
+  async expire(orderId: string, status: string): Promise<void> {
+    await this.log(orderId, 'scanner', 'DEADLINE_EXCEEDED', `no progress while ${status}`);
+    await this.cancel(orderId, `saga deadline exceeded while ${status}`);
+  }
+
+  private async cancel(orderId: string, reason: string): Promise<void> {
+    const moved = await this.move(orderId, OrderTransitions.cancel, reason);
+    if (moved) {
+      await this.outbox.enqueue({ type: 'order.cancelled', orderId, payload: { reason } });
+      await this.finished(orderId, 'CANCELLED', moved, reason);
+    }
+  }
+
+  private async finished(orderId: string, outcome: string, moved: Moved, reason?: string): Promise<void> {
+    await this.log(orderId, 'order', outcome, reason);
+    this.metrics.duration.observe({ outcome }, (Date.now() - moved.created_at.getTime()) / 1000);
+  }
+
+  /** Compare-and-set: moves the order only from one of the transition's source states. */
+  private async move(orderId: string, transition: OrderTransition, reason?: string): Promise<Moved | undefined> {
+    const [rows] = await this.transactions.manager.query<[Moved[], number]>(
+      `UPDATE orders
+       SET status = $2, failure_reason = COALESCE(failure_reason, $3), updated_at = now(),
+           step_deadline_at = now() + make_interval(secs => $4 / 1000.0)
+       WHERE id = $1 AND status = ANY($5)
+       RETURNING created_at, failure_reason`,
+      [orderId, transition.to, reason ?? null, this.options.stepTimeoutMs, [...transition.from]],
+    );
+    return rows[0];
+  }
+
+  private async logged(orderId: string, step: string, status: string): Promise<boolean> {
+    const rows = await this.transactions.manager.query<unknown[]>(
+      'SELECT 1 FROM saga_steps WHERE order_id = $1 AND step = $2 AND status = $3 LIMIT 1',
+      [orderId, step, status],
+    );
+    return rows.length > 0;
+  }
+
+  private async log(orderId: string, step: string, status: string, detail?: string): Promise<void> {
+    await this.transactions.manager.query(
+      'INSERT INTO saga_steps (order_id, step, status, detail) VALUES ($1, $2, $3, $4)',
+      [orderId, step, status, detail ?? null],
+    );
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay } from '@app/consistency';
+import { SHIPPING_OPTIONS } from '../shipping.options';
+import type { ShippingOptions } from '../shipping.options';
+
+export class CarrierUnavailableError extends Error {
+  override readonly name = 'CarrierUnavailableError';
+}
+
+/** Calls the carrier with an idempotency key per order, retrying with backoff and jitter. */
+@Injectable()
+export class CarrierClient {
+  private readonly logger = new Logger(CarrierClient.name);
+
+  constructor(@Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions) {}
+
+  async book(orderId: string, country: string, fencingToken: string): Promise<string> {
+    const booking = await this.call<{ reference: string }>(
+      'POST',
+      '/bookings',
+      { orderId, country },
+      {
+        'idempotency-key': `shipment-${orderId}`,
+        'fencing-token': fencingToken,
+      },
+    );
+    return booking.reference;
+  }
+
+  async cancel(reference: string): Promise<void> {
+    await this.call('DELETE', `/bookings/${reference}`);
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    const { url, attempts, retryBaseMs, timeoutMs } = this.options.carrier;
+    let last = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const response = await fetch(`${url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          body: payload === undefined ? undefined : JSON.stringify(payload),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (response.ok) {
+          return (await response.json()) as T;
+        }
+        last = `HTTP ${response.status}: ${await response.text()}`;
+        if (response.status < 500) {
+          break;
+        }
+      } catch (error) {
+        last = (error as Error).message;
+      }
+      if (attempt < attempts) {
+        const delay = backoffDelay(attempt, { baseMs: retryBaseMs, maxMs: timeoutMs });
+        this.logger.warn(`carrier ${method} ${path} failed (${last}); retry ${attempt + 1}/${attempts} in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    throw new CarrierUnavailableError(`carrier ${method} ${path} failed after ${attempts} attempt(s): ${last}`);
+  }
+}

@@ -1,0 +1,33 @@
+import { ConsistencyModule, ServiceConfig } from '@app/consistency';
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CarrierClient } from './carrier/carrier.client';
+import { CarrierSimulator } from './carrier/carrier.simulator';
+import { shippingMigrations } from './migrations';
+import { BookShipmentHandler } from './shipments/book-shipment.handler';
+import { CancelShipmentHandler } from './shipments/cancel-shipment.handler';
+import { SagaEventsMessageController } from './shipments/saga-events.message.controller';
+import { Shipment } from './shipments/shipment.entity';
+import { ShipmentsHttpController } from './shipments/shipments.http.controller';
+import { loadShippingOptions, SHIPPING_OPTIONS } from './shipping.options';
+
+const entities = [Shipment];
+const httpControllers = [ShipmentsHttpController];
+const messageControllers = [SagaEventsMessageController];
+const commandHandlers = [BookShipmentHandler, CancelShipmentHandler];
+const carrier = [CarrierClient, CarrierSimulator];
+
+@Module({})
+export class ShippingModule {
+  static forRoot(config: ServiceConfig): DynamicModule {
+    return {
+      module: ShippingModule,
+      imports: [
+        ConsistencyModule.forRoot({ config, database: { entities, migrations: shippingMigrations } }),
+        TypeOrmModule.forFeature(entities),
+      ],
+      controllers: [...httpControllers, ...messageControllers],
+      providers: [{ provide: SHIPPING_OPTIONS, useValue: loadShippingOptions() }, ...commandHandlers, ...carrier],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../scripts/infra/layout';
+import { printTable } from './stats';
+
+/**
+ * `npm run bench [-- relay|hot-sku|saga …]`: runs the chosen benchmarks (all by default) one after
+ * another, then prints one table of the figures that matter next to their targets.
+ */
+const BENCHMARKS = ['relay', 'hot-sku', 'saga'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+function newest(benchmark: Benchmark): Record<string, unknown> | undefined {
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  const file = readdirSync(dir)
+    .filter((name) => name.startsWith(`${benchmark}-`) && name.endsWith('.json'))
+    .sort()
+    .at(-1);
+  return file ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+function summary(): Array<Array<string | number>> {
+  const rows: Array<Array<string | number>> = [];
+  const relay = newest('relay') as { ratio: number; steady: { p50: number; p99: number } } | undefined;
+  if (relay) {
+    rows.push(['relay / raw kafkajs', relay.ratio, '≥ 0.7']);
+    rows.push(['relay commit → published p50 ms', relay.steady.p50, '≤ 5']);
+  }
+  const hot = newest('hot-sku') as { summary: Record<string, { perSecond: number; oversold: number }> } | undefined;
+  if (hot) {
+    const atomic = hot.summary['atomic conditional UPDATE'];
+    rows.push([
+      'atomic UPDATE / raw ceiling',
+      atomic.perSecond / hot.summary['raw UPDATE (ceiling)'].perSecond,
+      '≥ 0.7',
+    ]);
+    rows.push([
+      'atomic UPDATE / lock path',
+      atomic.perSecond / hot.summary['distributed lock, read then write'].perSecond,
+      '≥ 3',
+    ]);
+  }
+  const saga = newest('saga') as
+    { levels: Array<{ targetRate: number; p50: number; p99: number }>; sustainedRate: number | null } | undefined;
+  const at100 = saga?.levels.find((level) => level.targetRate === 100);
+  if (at100) {
+    rows.push(['saga p50 ms at 100 orders/s', at100.p50, '≤ 30']);
+    rows.push(['saga p99 ms at 100 orders/s', at100.p99, '≤ 120']);
+  }
+  if (saga) {
+    rows.push(['saga sustained orders/s (p99 < 500 ms, none lost)', saga.sustainedRate ?? 0, '≥ 250']);
+  }
+  return rows;
+}
+
+function main(requested: string[]): number {
+  const unknown = requested.filter((name) => !(BENCHMARKS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}; expected some of ${BENCHMARKS.join(', ')}\n`);
+    return 2;
+  }
+  const chosen = (requested.length > 0 ? requested : BENCHMARKS) as Benchmark[];
+  for (const benchmark of chosen) {
+    process.stdout.write(`\n=== ${benchmark} ===\n`);
+    const run = spawnSync('npm', ['run', `bench:${benchmark}`], { cwd: REPO_ROOT, stdio: 'inherit' });
+    if (run.status !== 0) {
+      return run.status ?? 1;
+    }
+  }
+  printTable('Summary (newest result of each benchmark)', ['figure', 'measured', 'target'], summary());
+  return 0;
+}
+
+process.exit(main(process.argv.slice(2)));

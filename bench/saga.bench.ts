@@ -1,0 +1,211 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+
+import { infraLayout } from '../scripts/infra/layout';
+import { kafkaPid } from '../scripts/infra/kafka';
+import { waitFor } from '../scripts/infra/run-command';
+import { startStack, Stack } from '../scripts/stack/stack';
+import { runBenchmark, writeResult } from './results';
+import { percentile, printTable } from './stats';
+import { loadInfraEnv } from '@app/consistency';
+
+/**
+ * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
+ * omission), POST → COMPLETED latency is read from the order database's own timestamps, and every
+ * accepted order must reach a terminal state. Then the load is stepped up to find the highest rate
+ * whose p99 stays under 500 ms with nothing lost.
+ */
+const { values: options } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '50,100,200' },
+    seconds: { type: 'string', default: '60' },
+    'step-seconds': { type: 'string', default: '20' },
+    'step-rates': { type: 'string', default: '100,150,200,250,300,350,400' },
+  },
+});
+const RATES = options.rates.split(',').map(Number);
+const SECONDS = Number(options.seconds);
+const STEP_SECONDS = Number(options['step-seconds']);
+const STEP_RATES = options['step-rates'].split(',').map(Number);
+const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i}`);
+
+interface LevelResult {
+  targetRate: number;
+  seconds: number;
+  achievedRate: number;
+  accepted: number;
+  errors: number;
+  lost: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  cpuSeconds: Record<string, number>;
+}
+
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) {
+    return 0;
+  }
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of the PostgreSQL server: the postmaster and all its backends. */
+function postgresCpu(): number {
+  const postmaster = Number(readFileSync(join(infraLayout().postgres.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = cpuSeconds(postmaster);
+  for (const child of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(' ')) {
+    total += cpuSeconds(Number(child));
+  }
+  return total;
+}
+
+function cpuSnapshot(stack: Stack): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [service, process] of Object.entries(stack.services)) {
+    snapshot[service] = cpuSeconds(process.child.pid);
+  }
+  snapshot.kafka = cpuSeconds(kafkaPid(infraLayout()));
+  snapshot.postgres = postgresCpu();
+  return snapshot;
+}
+
+async function level(stack: Stack, orders: Client, rate: number, seconds: number): Promise<LevelResult> {
+  const total = Math.round(rate * seconds);
+  const accepted: string[] = [];
+  let errors = 0;
+  const cpuBefore = cpuSnapshot(stack);
+  const started = performance.now();
+  const inFlight: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    inFlight.push(
+      fetch(`${stack.url('order')}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify({
+          customerId: `bench-${i % 500}`,
+          items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
+          shippingAddress: { country: 'DE' },
+        }),
+      }).then(
+        async (response) => {
+          if (response.status === 202) {
+            accepted.push(((await response.json()) as { orderId: string }).orderId);
+          } else {
+            errors += 1;
+          }
+        },
+        () => {
+          errors += 1;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const achievedRate = total / ((performance.now() - started) / 1000);
+  const terminal = async () =>
+    (
+      await orders.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM orders WHERE id = ANY($1) AND status IN ('COMPLETED', 'CANCELLED')`,
+        [accepted],
+      )
+    ).rows[0].n;
+  await waitFor('orders to finish', async () => ((await terminal()) === accepted.length ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  }).catch(() => undefined);
+  const cpuAfter = cpuSnapshot(stack);
+  const { rows } = await orders.query<{ ms: number }>(
+    `SELECT extract(epoch FROM s.at - o.created_at) * 1000 AS ms
+     FROM orders o JOIN saga_steps s ON s.order_id = o.id AND s.step = 'order' AND s.status = 'COMPLETED'
+     WHERE o.id = ANY($1)`,
+    [accepted],
+  );
+  const latencies = rows.map((row) => Number(row.ms));
+  return {
+    targetRate: rate,
+    seconds,
+    achievedRate,
+    accepted: accepted.length,
+    errors,
+    lost: accepted.length - (await terminal()),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    max: percentile(latencies, 100),
+    cpuSeconds: Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, cpuAfter[name] - cpuBefore[name]])),
+  };
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack({ log: () => undefined, logLevel: 'warn' });
+  loadInfraEnv();
+  const orders = new Client({ connectionString: process.env.ORDER_DATABASE_URL });
+  await orders.connect();
+  try {
+    for (const sku of SKUS) {
+      await fetch(`${stack.url('inventory')}/inventory/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ available: 10_000_000 }),
+      });
+    }
+    await level(stack, orders, 20, 5);
+    const levels: LevelResult[] = [];
+    for (const rate of RATES) {
+      levels.push(await level(stack, orders, rate, SECONDS));
+      process.stdout.write(`${rate}/s: p99 ${Math.round(levels.at(-1)?.p99 ?? 0)} ms\n`);
+    }
+    const steps: LevelResult[] = [];
+    for (const rate of STEP_RATES) {
+      const step = await level(stack, orders, rate, STEP_SECONDS);
+      steps.push(step);
+      process.stdout.write(`step ${rate}/s: p99 ${Math.round(step.p99)} ms, lost ${step.lost}\n`);
+      if (step.p99 >= 500 || step.lost > 0 || step.errors > 0) {
+        break;
+      }
+    }
+    const sustained = steps.filter((step) => step.p99 < 500 && step.lost === 0 && step.errors === 0).at(-1);
+    const row = (result: LevelResult) => [
+      `${result.targetRate}/s × ${result.seconds} s`,
+      result.achievedRate,
+      result.p50,
+      result.p95,
+      result.p99,
+      result.max,
+      String(result.errors),
+      String(result.lost),
+      Object.entries(result.cpuSeconds)
+        .map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`)
+        .join(', '),
+    ];
+    printTable(
+      'Saga: POST → COMPLETED (ms), open-loop load',
+      ['load', 'achieved/s', 'p50', 'p95', 'p99', 'max', 'errors', 'lost', 'CPU s'],
+      [...levels, ...steps].map(row),
+    );
+    process.stdout.write(
+      `\nhighest rate with p99 < 500 ms and nothing lost: ${sustained ? `${sustained.targetRate}/s` : 'none'}\n`,
+    );
+    const at = new Date().toISOString();
+    writeResult('saga', at, { benchmark: 'saga', at, levels, steps, sustainedRate: sustained?.targetRate ?? null });
+  } finally {
+    await orders.end();
+    await stack.stop();
+  }
+}
+
+runBenchmark(main);

@@ -1,0 +1,83 @@
+import { num, port, str, url } from 'envalid';
+import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
+import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
+import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
+import { ConfigurationError } from './configuration-error';
+import { loadOutboxOptions, OutboxOptions } from '../outbox/outbox.options';
+import { brokerList, validateEnv } from './validate-env';
+
+export const SERVICES = {
+  order: { port: 3001 },
+  inventory: { port: 3002 },
+  shipping: { port: 3003 },
+  notification: { port: 3004 },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** What every service needs to start; service-specific settings are validated beside it. */
+export interface ServiceConfig {
+  service: ServiceName;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  nodeEnv: 'development' | 'test' | 'production';
+  logLevel: (typeof LOG_LEVELS)[number];
+  outbox: OutboxOptions;
+  consumer: ConsumerOptions;
+  idempotency: IdempotencyOptions;
+  lock: { maxTtlMs: number };
+  faults: ReadonlyMap<FaultPoint, FaultAction>;
+}
+
+/** Environment variable prefix of a service: `order` reads ORDER_PORT, ORDER_DATABASE_URL. */
+export function envPrefix(service: ServiceName): string {
+  return service.toUpperCase();
+}
+
+function loadFaults(nodeEnv: string, env: NodeJS.ProcessEnv): ReadonlyMap<FaultPoint, FaultAction> {
+  const { FAULT_POINTS } = validateEnv(
+    { FAULT_POINTS: str({ default: '', desc: 'fault injection: point:crash|throw|delay:<ms>, not in production' }) },
+    env,
+  );
+  try {
+    return parseFaultPoints(FAULT_POINTS, nodeEnv);
+  } catch (error) {
+    throw new ConfigurationError(`Invalid configuration: FAULT_POINTS is invalid: ${(error as Error).message}`);
+  }
+}
+
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const prefix = envPrefix(service);
+  const portVar = `${prefix}_PORT`;
+  const databaseVar = `${prefix}_DATABASE_URL`;
+  const clean = validateEnv(
+    {
+      [portVar]: port({ default: SERVICES[service].port, desc: `HTTP port of the ${service} service` }),
+      [databaseVar]: url({ desc: `PostgreSQL URL of the ${service} database` }),
+      HOST: str({ default: '0.0.0.0', desc: 'interface the HTTP servers bind to' }),
+      KAFKA_BROKERS: brokerList({ desc: 'Kafka bootstrap servers, host:port[,host:port]' }),
+      NODE_ENV: str({ choices: ['development', 'test', 'production'] as const, default: 'development' }),
+      LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
+      LOCK_MAX_TTL_MS: num({ default: 60_000, desc: 'longest lease the distributed lock grants' }),
+    },
+    env,
+  );
+  return {
+    service,
+    host: clean.HOST,
+    port: clean[portVar] as number,
+    databaseUrl: clean[databaseVar] as string,
+    kafkaBrokers: clean.KAFKA_BROKERS,
+    nodeEnv: clean.NODE_ENV,
+    logLevel: clean.LOG_LEVEL,
+    outbox: loadOutboxOptions(env),
+    consumer: loadConsumerOptions(env),
+    idempotency: loadIdempotencyOptions(env),
+    lock: { maxTtlMs: clean.LOCK_MAX_TTL_MS },
+    faults: loadFaults(clean.NODE_ENV, env),
+  };
+}

@@ -1,0 +1,132 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ConsistencyOptions } from './consistency.options';
+import { CONSISTENCY_OPTIONS, KAFKA, METRICS_REGISTRY, SERVICE_CONFIG } from './consistency.tokens';
+import { serviceDataSourceOptions } from './database/data-source-options';
+import { HealthController } from './health/health.controller';
+import { KafkaHealthIndicator } from './health/kafka.health';
+import { createKafka } from './kafka/create-kafka';
+import { FaultInjector } from './faults/fault-points';
+import { IdempotencyKeyJanitor } from './idempotency/idempotency-key.janitor';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { ConsumerState } from './messaging/consumer-state';
+import { currentMessage } from './messaging/message-context';
+import { SagaBarrier } from './barrier/saga-barrier';
+import { DistributedLock } from './lock/distributed-lock';
+import { MetricsController } from './metrics/metrics.controller';
+import { consistencyMigrations } from './migrations';
+import { OutboxRelayHost } from './outbox/outbox-relay.host';
+import { OutboxService } from './outbox/outbox.service';
+import { OutboxSignal } from './outbox/outbox-signal';
+import { OUTBOX_OPTIONS, OUTBOX_SIGNAL } from './outbox/outbox.tokens';
+import { OutboxInterceptor } from './transaction/transaction.interceptor';
+import { TransactionHost } from './transaction/transaction-host';
+
+function infrastructure(options: ConsistencyOptions): Provider[] {
+  const { config } = options;
+  return [
+    { provide: CONSISTENCY_OPTIONS, useValue: options },
+    { provide: ConsumerState, useValue: new ConsumerState() },
+    { provide: FaultInjector, useValue: new FaultInjector(config.faults) },
+    { provide: SERVICE_CONFIG, useValue: config },
+    {
+      provide: KAFKA,
+      useFactory: () => createKafka({ clientId: config.service, brokers: config.kafkaBrokers }),
+    },
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: () => {
+        const registry = new Registry();
+        registry.setDefaultLabels({ service: config.service });
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+  ];
+}
+
+const healthIndicators: Provider[] = [KafkaHealthIndicator];
+
+/** What services inject: the building blocks of consistent handlers. */
+const patterns = [
+  TransactionHost,
+  OutboxInterceptor,
+  OutboxService,
+  OutboxRelayHost,
+  IdempotencyInterceptor,
+  IdempotencyKeyJanitor,
+  DistributedLock,
+  SagaBarrier,
+];
+
+function outbox(options: ConsistencyOptions): Provider[] {
+  return [
+    { provide: OUTBOX_OPTIONS, useValue: options.config.outbox },
+    { provide: OUTBOX_SIGNAL, useValue: new OutboxSignal() },
+    ...patterns,
+  ];
+}
+
+/**
+ * The library's single entry point for a service: its database connection (with the library's own
+ * migrations), structured logs, Kafka connection, transactions, the outbox and its relay, the
+ * Idempotency-Key interceptor, the saga barrier, the guarded lock, `/health` and `/metrics`.
+ */
+@Module({})
+export class ConsistencyModule {
+  static forRoot(options: ConsistencyOptions): DynamicModule {
+    const { config, database } = options;
+    return {
+      module: ConsistencyModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            base: { service: config.service },
+            // Every line logged while handling an event carries its order and trace.
+            mixin: () => {
+              const message = currentMessage();
+              return message
+                ? {
+                    orderId: message.envelope.orderId,
+                    correlationId: message.envelope.correlationId,
+                    eventId: message.envelope.id,
+                    traceparent: message.traceparent,
+                  }
+                : {};
+            },
+            autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
+          },
+        }),
+        TypeOrmModule.forRoot(
+          serviceDataSourceOptions({
+            databaseUrl: config.databaseUrl,
+            applicationName: `${config.service}-service`,
+            entities: database.entities,
+            migrations: [...consistencyMigrations, ...asArray(database.migrations)],
+          }),
+        ),
+        TerminusModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [...infrastructure(options), ...healthIndicators, ...outbox(options)],
+      exports: [
+        CONSISTENCY_OPTIONS,
+        SERVICE_CONFIG,
+        KAFKA,
+        METRICS_REGISTRY,
+        ConsumerState,
+        FaultInjector,
+        ...patterns,
+      ],
+    };
+  }
+}
+
+function asArray<T>(value: T[] | Record<string, T>): T[] {
+  return Array.isArray(value) ? value : Object.values(value);
+}

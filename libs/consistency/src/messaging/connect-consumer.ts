@@ -1,0 +1,37 @@
+import { INestApplication } from '@nestjs/common';
+import { MicroserviceOptions } from '@nestjs/microservices';
+import { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { ServiceConfig } from '../config/service-config';
+import { KAFKA, METRICS_REGISTRY } from '../consistency.tokens';
+import { FaultInjector } from '../faults/fault-points';
+import { OutboxService } from '../outbox/outbox.service';
+import { TransactionHost } from '../transaction/transaction-host';
+import { ConsistentKafkaServer } from './consistent-kafka.server';
+import { ConsumerMetrics } from './consumer.metrics';
+import { ConsumerState } from './consumer-state';
+import { UpcasterRegistry } from './upcasting';
+
+export interface ConsumerDefinition {
+  groupId: string;
+  topics: readonly string[];
+  upcasters?: UpcasterRegistry;
+}
+
+/** Attaches the service's Kafka consumer (ConsistentKafkaServer) to a Nest app built with ConsistencyModule. */
+export function connectConsumer(app: INestApplication, config: ServiceConfig, consumer: ConsumerDefinition): void {
+  app.connectMicroservice<MicroserviceOptions>({
+    strategy: new ConsistentKafkaServer({
+      kafka: app.get<Kafka>(KAFKA),
+      groupId: consumer.groupId,
+      topics: consumer.topics,
+      transactions: app.get(TransactionHost),
+      outbox: app.get(OutboxService),
+      options: config.consumer,
+      state: app.get(ConsumerState),
+      metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY)),
+      faults: app.get(FaultInjector),
+      upcasters: consumer.upcasters ?? {},
+    }),
+  });
+}

@@ -1,0 +1,225 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { EventEnvelope, EventHeaders, isEventType, payloadProblem } from '@app/contracts';
+import { errorText } from '../errors/error-text';
+import { FaultInjector } from '../faults/fault-points';
+import { backoffDelay } from '../outbox/backoff';
+import { OutboxService } from '../outbox/outbox.service';
+import { TransactionHost } from '../transaction/transaction-host';
+import { ConsumerMetrics } from './consumer.metrics';
+import { ConsumerOptions } from './consumer.options';
+import { ConsumerState } from './consumer-state';
+import { deadLetter, FailedMessage, Failure } from './dead-letter';
+import { decodeEnvelope } from './decode-envelope';
+import { stringHeaders } from './kafka-headers';
+import { EventContext } from './event-context';
+import { claimInbox, purgeInbox } from './inbox';
+import { runWithMessage } from './message-context';
+import { PoisonMessageError } from './poison-message.error';
+import { upcast, UpcasterRegistry } from './upcasting';
+
+export interface ConsistentKafkaServerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  transactions: TransactionHost;
+  outbox: OutboxService;
+  options: ConsumerOptions;
+  state: ConsumerState;
+  metrics: ConsumerMetrics;
+  faults: FaultInjector;
+  upcasters: UpcasterRegistry;
+  /** Called when the consumer fails for good; the default exits so a supervisor restarts the process. */
+  onFatal?: (error: Error) => void;
+}
+
+type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered';
+
+const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
+
+/**
+ * Nest transport over kafkajs that makes at-least-once delivery safe: each message is handled in
+ * one database transaction with its inbox row (duplicates skip), its offset is committed only after
+ * that commit, failures retry with backoff in order and then go to the dead-letter topic, poison
+ * goes there at once, and the partition always moves on.
+ */
+export class ConsistentKafkaServer extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger(ConsistentKafkaServer.name);
+  private consumer?: Consumer;
+  private purgeTimer?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(private readonly config: ConsistentKafkaServerOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.purgeTimer);
+    await this.consumer?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('ConsistentKafkaServer does not expose transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, options } = this.config;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      retry: { retries: 10 },
+    });
+    this.consumer = consumer;
+    this.config.state.starting();
+    consumer.on(consumer.events.GROUP_JOIN, () => this.config.state.joined());
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !this.stopping) {
+        this.fatal(payload.error);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.config.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachMessage: (payload) => this.handleMessage(payload),
+    });
+    this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+  }
+
+  private fatal(error: Error): void {
+    this.config.state.crashed(`${error.name}: ${error.message}`);
+    this.log.error(`Kafka consumer stopped for good: ${error.message}`);
+    (this.config.onFatal ?? (() => process.exit(1)))(error);
+  }
+
+  private async handleMessage(payload: EachMessagePayload): Promise<void> {
+    const { topic, partition, message } = payload;
+    const keepAlive = setInterval(
+      () => void payload.heartbeat().catch(() => undefined),
+      this.config.options.heartbeatIntervalMs,
+    );
+    try {
+      const outcome = await this.process(topic, partition, message);
+      this.config.metrics.messages.inc({ topic, outcome });
+      await this.config.faults.hit('consumer.after-commit-before-offset-commit');
+      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {
+    const failed: FailedMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      value: message.value?.toString() ?? null,
+      headers: stringHeaders(message.headers),
+    };
+    let envelope: EventEnvelope;
+    let handler: MessageHandler | null;
+    try {
+      const decoded = decodeEnvelope(message.value);
+      handler = this.getHandlerByPattern(decoded.type);
+      if (!handler) {
+        if (isEventType(decoded.type)) {
+          return 'ignored';
+        }
+        throw new PoisonMessageError(`unknown event type "${decoded.type}"`);
+      }
+      const current = upcast(decoded, acceptedVersions(handler), this.config.upcasters);
+      const problem = isEventType(current.type) ? payloadProblem(current.type, current.payload) : undefined;
+      if (problem) {
+        throw new PoisonMessageError(`invalid ${current.type} payload: ${problem}`);
+      }
+      envelope = current as EventEnvelope;
+    } catch (error) {
+      return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: 0 });
+    }
+    const context = new EventContext([{ topic, partition, offset: message.offset, headers: failed.headers }]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.handleOnce(handler, envelope, context, failed.headers[EventHeaders.traceparent]);
+      } catch (error) {
+        if (error instanceof PoisonMessageError) {
+          return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt });
+        }
+        if (attempt >= this.config.options.maxAttempts) {
+          return this.deadLetter(failed, { reason: 'retries-exhausted', error: errorText(error), attempts: attempt });
+        }
+        const delay = backoffDelay(attempt, {
+          baseMs: this.config.options.retryBaseMs,
+          maxMs: this.config.options.retryMaxMs,
+        });
+        this.log.warn(
+          `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${errorText(error)}`,
+        );
+        this.config.metrics.retries.inc({ topic });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
+  private handleOnce(
+    handler: MessageHandler,
+    envelope: EventEnvelope,
+    context: EventContext,
+    traceparent: string | undefined,
+  ): Promise<Outcome> {
+    const { transactions, groupId } = this.config;
+    return transactions.run(async () => {
+      if (!(await claimInbox(transactions.manager, groupId, envelope.id))) {
+        return 'duplicate';
+      }
+      await runWithMessage({ envelope, traceparent }, async () => {
+        await lastValueFrom(this.transformToObservable(await handler(envelope, context)), { defaultValue: undefined });
+      });
+      return 'processed';
+    });
+  }
+
+  /** Writes the dead letter through the outbox, so it is published even if we crash right after. */
+  private async deadLetter(message: FailedMessage, failure: Omit<Failure, 'consumer'>): Promise<Outcome> {
+    this.log.error(
+      `dead-lettering ${message.topic}/${message.partition}@${message.offset} (${failure.reason}): ${failure.error}`,
+    );
+    await this.config.transactions.run(() =>
+      this.config.outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: this.config.groupId })),
+    );
+    return 'dead-lettered';
+  }
+
+  private async purgeInbox(): Promise<void> {
+    const { transactions, options } = this.config;
+    await transactions
+      .run(() => purgeInbox(transactions.manager, options.inboxRetentionHours))
+      .catch((error: unknown) => this.log.warn(`inbox purge failed: ${errorText(error)}`));
+  }
+}
+
+function acceptedVersions(handler: MessageHandler): number[] {
+  const versions = (handler.extras as { versions?: unknown } | undefined)?.versions;
+  return Array.isArray(versions) ? versions.filter((v): v is number => Number.isInteger(v)) : [1];
+}

@@ -1,0 +1,41 @@
+import { positiveInt, validateEnv } from '../config/validate-env';
+
+export interface ConsumerOptions {
+  /** Attempts of a failing handler before its message is dead-lettered. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Partitions handled in parallel by one instance (order is per partition). */
+  partitionsConcurrently: number;
+  sessionTimeoutMs: number;
+  /** How long a rebalance waits for members to rejoin; a SIGKILLed member holds it up this long. */
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  inboxRetentionHours: number;
+}
+
+export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): ConsumerOptions {
+  const clean = validateEnv(
+    {
+      CONSUMER_MAX_ATTEMPTS: positiveInt({ default: 5, desc: 'handler attempts before dead-lettering' }),
+      CONSUMER_RETRY_BASE_MS: positiveInt({ default: 200, desc: 'first retry delay' }),
+      CONSUMER_RETRY_MAX_MS: positiveInt({ default: 10_000, desc: 'retry delay cap' }),
+      CONSUMER_PARTITIONS_CONCURRENTLY: positiveInt({ default: 3, desc: 'partitions handled in parallel' }),
+      CONSUMER_SESSION_TIMEOUT_MS: positiveInt({ default: 10_000, desc: 'Kafka group session timeout' }),
+      CONSUMER_REBALANCE_TIMEOUT_MS: positiveInt({ default: 20_000, desc: 'Kafka group rebalance timeout' }),
+      CONSUMER_HEARTBEAT_INTERVAL_MS: positiveInt({ default: 1000, desc: 'Kafka heartbeat interval' }),
+      INBOX_RETENTION_HOURS: positiveInt({ default: 168, desc: 'hours processed event ids are kept' }),
+    },
+    env,
+  );
+  return {
+    maxAttempts: clean.CONSUMER_MAX_ATTEMPTS,
+    retryBaseMs: clean.CONSUMER_RETRY_BASE_MS,
+    retryMaxMs: clean.CONSUMER_RETRY_MAX_MS,
+    partitionsConcurrently: clean.CONSUMER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: clean.CONSUMER_SESSION_TIMEOUT_MS,
+    rebalanceTimeoutMs: clean.CONSUMER_REBALANCE_TIMEOUT_MS,
+    heartbeatIntervalMs: clean.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    inboxRetentionHours: clean.INBOX_RETENTION_HOURS,
+  };
+}

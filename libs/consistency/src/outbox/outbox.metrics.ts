@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { OutboxStore } from './outbox.store';
+
+/** Prometheus view of the outbox: backlog, its age, throughput and failures. */
+export class OutboxMetrics {
+  readonly published: Counter;
+  readonly failures: Counter;
+  readonly publishDelay: Histogram;
+  private summary?: Promise<{ pending: number; oldestAgeSeconds: number }>;
+
+  constructor(registry: Registry, store: OutboxStore) {
+    // One query per scrape feeds both gauges.
+    const summary = () => {
+      this.summary ??= store.pendingSummary().finally(() => setTimeout(() => (this.summary = undefined), 500).unref());
+      return this.summary;
+    };
+    new Gauge({
+      name: 'outbox_pending_events',
+      help: 'Outbox rows not yet published',
+      registers: [registry],
+      async collect() {
+        this.set((await summary()).pending);
+      },
+    });
+    new Gauge({
+      name: 'outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest unpublished outbox row',
+      registers: [registry],
+      async collect() {
+        this.set((await summary()).oldestAgeSeconds);
+      },
+    });
+    this.published = new Counter({
+      name: 'outbox_published_total',
+      help: 'Events published by this relay (rate() gives events per second)',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.failures = new Counter({
+      name: 'outbox_publish_failures_total',
+      help: 'Relay rounds that failed to publish',
+      registers: [registry],
+    });
+    this.publishDelay = new Histogram({
+      name: 'outbox_publish_delay_seconds',
+      help: 'Time from writing an outbox row to the broker acknowledging it',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEnvelope, EventType } from '@app/contracts';
+import { TransactionHost } from '../transaction/transaction-host';
+import { OUTBOX_OPTIONS, OUTBOX_SIGNAL } from './outbox.tokens';
+import type { OutboxOptions } from './outbox.options';
+import { EventTooLargeError, OutboxMessage } from './outbox-message';
+import { NewEvent, toOutboxMessage } from './event-envelope';
+import { laneOf } from './lane';
+import { currentMessage } from '../messaging/message-context';
+import { OutboxSignal } from './outbox-signal';
+
+/** Where business code puts the events its transaction announces; the relay alone publishes them. */
+@Injectable()
+export class OutboxService {
+  private readonly wakeRelays = () => this.signal.committed();
+
+  constructor(
+    private readonly transactions: TransactionHost,
+    @Inject(OUTBOX_OPTIONS) private readonly options: OutboxOptions,
+    @Inject(OUTBOX_SIGNAL) private readonly signal: OutboxSignal,
+  ) {}
+
+  /**
+   * Writes a saga event into the outbox in the caller's transaction. Inside a Kafka handler the
+   * event inherits the handled event's correlation id and trace, and names it as its cause.
+   */
+  async enqueue<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
+    const cause = currentMessage();
+    const { envelope, message } = toOutboxMessage({
+      correlationId: cause?.envelope.correlationId,
+      causationId: cause?.envelope.id,
+      traceparent: cause?.traceparent,
+      ...event,
+    });
+    await this.enqueueMessage(message);
+    return envelope;
+  }
+
+  /** Writes any keyed message into the outbox in the caller's transaction. */
+  async enqueueMessage(message: OutboxMessage): Promise<void> {
+    const size = messageBytes(message);
+    if (size > this.options.maxMessageBytes) {
+      throw new EventTooLargeError(
+        `${message.eventType} ${message.eventId} is ${size} bytes, over the ${this.options.maxMessageBytes}-byte limit ` +
+          '(OUTBOX_MAX_MESSAGE_BYTES); store large data elsewhere and reference it from the event',
+      );
+    }
+    await this.transactions.manager.query(
+      `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        message.eventId,
+        message.eventType,
+        message.topic,
+        message.key,
+        laneOf(message.key),
+        message.value,
+        JSON.stringify(message.headers),
+      ],
+    );
+    this.transactions.afterCommit(this.wakeRelays);
+  }
+}
+
+function messageBytes(message: OutboxMessage): number {
+  let size = Buffer.byteLength(message.value) + Buffer.byteLength(message.key);
+  for (const [name, value] of Object.entries(message.headers)) {
+    size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return size;
+}

@@ -1,0 +1,99 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, EntityManager } from 'typeorm';
+
+interface TransactionScope {
+  manager: EntityManager;
+  afterCommit: Array<() => void>;
+}
+
+export class NoTransactionError extends Error {
+  override readonly name = 'NoTransactionError';
+  constructor() {
+    super('no transaction is active: wrap the call in runInTransaction(), @Transactional() or the outbox interceptor');
+  }
+}
+
+let processHost: TransactionHost | undefined;
+
+/**
+ * Runs work in one database transaction whose EntityManager is found implicitly
+ * (AsyncLocalStorage), so business code, the outbox and the inbox share a commit.
+ */
+@Injectable()
+export class TransactionHost implements OnModuleInit, OnModuleDestroy {
+  private readonly storage = new AsyncLocalStorage<TransactionScope>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    registerProcessHost(this);
+  }
+
+  onModuleDestroy(): void {
+    unregisterProcessHost(this);
+  }
+
+  /** Whether the caller runs inside a transaction started by `run`. */
+  get active(): boolean {
+    return this.storage.getStore() !== undefined;
+  }
+
+  /** The current transaction's EntityManager; throws outside one so nothing escapes the commit. */
+  get manager(): EntityManager {
+    const scope = this.storage.getStore();
+    if (!scope) {
+      throw new NoTransactionError();
+    }
+    return scope.manager;
+  }
+
+  /** Runs `work` in a transaction, joining the caller's when there is one. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active) {
+      return work();
+    }
+    const afterCommit: Array<() => void> = [];
+    const result = await this.dataSource.transaction((manager) => this.storage.run({ manager, afterCommit }, work));
+    for (const callback of afterCommit) {
+      callback();
+    }
+    return result;
+  }
+
+  /** Registers `callback` to run once the current transaction has committed (never on rollback). */
+  afterCommit(callback: () => void): void {
+    const scope = this.storage.getStore();
+    if (!scope) {
+      throw new NoTransactionError();
+    }
+    if (!scope.afterCommit.includes(callback)) {
+      scope.afterCommit.push(callback);
+    }
+  }
+}
+
+/** The first host initialised wins: one service database per process. */
+function registerProcessHost(host: TransactionHost): void {
+  processHost ??= host;
+}
+
+function unregisterProcessHost(host: TransactionHost): void {
+  if (processHost === host) {
+    processHost = undefined;
+  }
+}
+
+/** The process's TransactionHost, for code outside Nest's injector (decorators, scripts). */
+export function transactionHost(): TransactionHost {
+  if (!processHost) {
+    throw new Error('ConsistencyModule is not initialised: no TransactionHost in this process');
+  }
+  return processHost;
+}
+
+/** Runs `work` in one transaction of the process's service database (joining an active one). */
+export function runInTransaction<T>(work: () => Promise<T>): Promise<T> {
+  return transactionHost().run(work);
+}

@@ -1,0 +1,22 @@
+import { EventPayloads, EventType } from './events';
+
+/** The JSON value of every message on the saga topics (DESIGN section 4). */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  version: number;
+  occurredAt: string;
+  orderId: string;
+  correlationId: string;
+  causationId: string | null;
+  payload: EventPayloads[T];
+}
+
+/** Kafka headers that repeat envelope fields so brokers-side tools can route without parsing JSON. */
+export const EventHeaders = {
+  id: 'event-id',
+  type: 'event-type',
+  version: 'event-version',
+  correlationId: 'correlation-id',
+  traceparent: 'traceparent',
+} as const;

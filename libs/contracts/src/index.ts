@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './events';
+export * from './envelope';
+export * from './validation';
+export * from './upcasters';

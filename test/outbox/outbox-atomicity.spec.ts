@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { EventTooLargeError } from '@app/consistency';
+import { testInfra } from '../support/infra-env';
+import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
+import { createTestDatabase } from '../support/test-database';
+import { createTopic, deleteTopic, TopicReader } from '../support/topic-reader';
+
+describe('outbox: state change and event commit together', () => {
+  const infra = testInfra();
+  const topic = `outbox-atomicity-${randomUUID()}`;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let outbox: OutboxTestApp;
+  let reader: TopicReader;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(infra.adminUrl, 'outbox_atomicity');
+    await createTopic(infra.kafkaBrokers, topic);
+    outbox = await startOutboxApp(database.url, infra.kafkaBrokers);
+    reader = await new TopicReader(infra.kafkaBrokers, topic).start();
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await outbox?.app.close();
+    await database?.drop();
+    await deleteTopic(infra.kafkaBrokers, topic);
+  });
+
+  async function count(table: 'widgets' | 'outbox'): Promise<number> {
+    const [row] = await outbox.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${table}`);
+    return row.n;
+  }
+
+  it('when the handler throws after enqueueing, then neither the state change nor the event exists', async () => {
+    await expect(outbox.widgets.create(topic, 'key-rollback', 1, { failAfterEnqueue: true })).rejects.toThrow(
+      'handler failed after enqueue',
+    );
+    expect(await count('widgets')).toBe(0);
+    expect(await count('outbox')).toBe(0);
+  });
+
+  it('when the handler commits, then the widget exists and its event reaches the topic with its headers', async () => {
+    const id = await outbox.widgets.create(topic, 'key-commit', 1);
+    await reader.waitUntil('the committed event', (messages) => messages.some((m) => m.headers['event-id'] === id));
+    const [message] = reader.messages.filter((m) => m.headers['event-id'] === id);
+    expect(message.key).toBe('key-commit');
+    expect(JSON.parse(message.value)).toMatchObject({ key: 'key-commit', seq: 1 });
+    expect(await count('widgets')).toBe(1);
+    const [row] = await outbox.dataSource.query<Array<{ status: string; published_at: Date | null }>>(
+      'SELECT status, published_at FROM outbox WHERE event_id = $1',
+      [id],
+    );
+    expect(row.status).toBe('PUBLISHED');
+    expect(row.published_at).toBeInstanceOf(Date);
+  });
+
+  it('when a @Transactional() method throws, then its writes roll back; when it returns, they commit', async () => {
+    const before = await count('outbox');
+    await expect(outbox.widgets.createWithDecorator(topic, 'key-decorated', 1, true)).rejects.toThrow(
+      'decorated handler failed',
+    );
+    expect(await count('outbox')).toBe(before);
+    await outbox.widgets.createWithDecorator(topic, 'key-decorated', 2, false);
+    expect(await count('outbox')).toBe(before + 1);
+    await reader.waitUntil('the decorated event', (messages) => messages.some((m) => m.key === 'key-decorated'));
+  });
+
+  it('when an event is larger than the configured limit, then enqueue rejects it and the transaction rolls back', async () => {
+    await expect(outbox.widgets.create(topic, 'key-huge', 1, { payloadBytes: 1_100_000 })).rejects.toThrow(
+      EventTooLargeError,
+    );
+    expect(await count('widgets')).toBe(2);
+  });
+
+  it('when enqueue is called outside a transaction, then it refuses instead of writing on its own', async () => {
+    await expect(outbox.widgets.enqueue(topic, 'key-orphan', 1)).rejects.toThrow(/no transaction is active/);
+  });
+
+  it('when published rows are older than the retention window, then the purge removes them and keeps pending ones', async () => {
+    await outbox.dataSource.query(
+      `UPDATE outbox SET published_at = now() - interval '2 days' WHERE status = 'PUBLISHED'`,
+    );
+    const published = await count('outbox');
+    expect(published).toBeGreaterThan(0);
+    await expect(outbox.relay.purgeExpired()).resolves.toBe(published);
+    expect(await count('outbox')).toBe(0);
+  });
+});

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { EventPayloads, EventType } from '@app/contracts';
+import { toOutboxMessage } from '@app/consistency';
+import { waitFor } from '../../scripts/infra/run-command';
+import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
+import { testInfra } from '../support/infra-env';
+
+interface OrderView {
+  status: string;
+  failureReason?: string;
+  saga: Array<{ step: string; status: string }>;
+}
+
+/** The order service alone, fed its saga's replies straight onto the topics in awkward orders. */
+describe('order saga under reordered and duplicated replies', () => {
+  const infra = testInfra();
+  const kafka = new Kafka({ clientId: 'reordering-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
+  let order: ServiceProcess;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    order = await spawnService('order', { SAGA_STEP_TIMEOUT_MS: '120000' });
+    await waitUntilHealthy(order);
+    producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await order?.stop();
+  });
+
+  async function placeOrder(): Promise<string> {
+    const response = await fetch(`${order.url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({
+        customerId: 'reordering',
+        items: [{ sku: `NOWHERE-${randomUUID()}`, quantity: 1 }],
+        shippingAddress: { country: 'DE' },
+      }),
+    });
+    return ((await response.json()) as { orderId: string }).orderId;
+  }
+
+  async function reply<T extends EventType>(type: T, orderId: string, payload: EventPayloads[T]): Promise<void> {
+    const { message } = toOutboxMessage({ type, orderId, payload });
+    await producer.send({
+      topic: message.topic,
+      acks: -1,
+      messages: [{ key: message.key, value: message.value, headers: message.headers }],
+    });
+  }
+
+  const view = async (orderId: string) => (await (await fetch(`${order.url}/orders/${orderId}`)).json()) as OrderView;
+
+  async function untilSaga(orderId: string, entries: number): Promise<OrderView> {
+    return waitFor(
+      `${entries} saga entries of ${orderId}`,
+      async () => {
+        const current = await view(orderId);
+        return current.saga.length >= entries ? current : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+  }
+
+  const items = [{ sku: 'X', quantity: 1 }];
+  const shippingAddress = { country: 'DE' };
+
+  it('when inventory.released arrives before shipping.failed, then the order is cancelled with the shipping reason', async () => {
+    const orderId = await placeOrder();
+    await reply('inventory.reserved', orderId, { items, shippingAddress });
+    await untilSaga(orderId, 2);
+    await reply('inventory.released', orderId, { items });
+    await untilSaga(orderId, 3);
+    await reply('shipping.failed', orderId, { reason: 'carrier down' });
+    const final = await untilSaga(orderId, 5);
+    expect(final).toMatchObject({ status: 'CANCELLED', failureReason: 'carrier down' });
+    expect(final.saga.map((s) => `${s.step}:${s.status}`)).toEqual([
+      'order:PENDING',
+      'inventory:RESERVED',
+      'inventory:RELEASED',
+      'shipping:FAILED',
+      'order:CANCELLED',
+    ]);
+  });
+
+  it('when shipping.scheduled arrives before inventory.reserved and twice, then the order completes once', async () => {
+    const orderId = await placeOrder();
+    const shipmentId = randomUUID();
+    await reply('shipping.scheduled', orderId, { shipmentId, carrierReference: 'REF' });
+    await reply('shipping.scheduled', orderId, { shipmentId, carrierReference: 'REF' });
+    await untilSaga(orderId, 4);
+    await reply('inventory.reserved', orderId, { items, shippingAddress });
+    const final = await untilSaga(orderId, 5);
+    expect(final.status).toBe('COMPLETED');
+    expect(final.saga.filter((s) => s.step === 'order' && s.status === 'COMPLETED')).toHaveLength(1);
+    expect(final.saga.filter((s) => s.step === 'inventory')).toHaveLength(1);
+  });
+
+  it('when a late rejection arrives after completion, then the completed order stays completed', async () => {
+    const orderId = await placeOrder();
+    await reply('inventory.reserved', orderId, { items, shippingAddress });
+    await reply('shipping.scheduled', orderId, { shipmentId: randomUUID(), carrierReference: 'REF' });
+    await untilSaga(orderId, 4);
+    await reply('inventory.rejected', orderId, { reason: 'too late' });
+    const final = await untilSaga(orderId, 5);
+    expect(final).toMatchObject({ status: 'COMPLETED' });
+    expect(final.failureReason).toBeUndefined();
+  });
+});
