@@ -88,6 +88,13 @@ async function replay(kafka: Kafka, letters: DeadLetter[], dlq: string): Promise
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   for (const letter of letters) {
+    if (letter.headers[DeadLetterHeaders.truncatedFrom]) {
+      process.stdout.write(
+        `skipped ${letter.partition}@${letter.offset}: its value was cut to fit the dead-letter topic ` +
+          `(${letter.headers[DeadLetterHeaders.truncatedFrom]} bytes originally), so it cannot be replayed\n`,
+      );
+      continue;
+    }
     const headers = Object.fromEntries(
       Object.entries(letter.headers).filter(([name]) => !Object.values(DeadLetterHeaders).includes(name as never)),
     );
@@ -97,7 +104,10 @@ async function replay(kafka: Kafka, letters: DeadLetter[], dlq: string): Promise
       messages: [
         {
           key: letter.key,
-          value: letter.value,
+          value:
+            letter.headers[DeadLetterHeaders.valueEncoding] === 'base64' && letter.value
+              ? Buffer.from(letter.value.toString(), 'base64')
+              : letter.value,
           headers: { ...headers, 'dlq-replayed-from': `${dlq}/${letter.partition}@${letter.offset}` },
         },
       ],

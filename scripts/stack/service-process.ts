@@ -81,15 +81,31 @@ export async function spawnService(
 
 /** Polls `/health` until it answers 200, failing early with the logs if the process dies. */
 export async function waitUntilHealthy(service: ServiceProcess, timeoutMs = 60_000): Promise<void> {
-  await waitFor(
-    `${service.service} /health`,
-    async () => {
-      if (service.child.exitCode !== null) {
-        throw new Error(`${service.service} exited with ${service.child.exitCode}:\n${service.output()}`);
-      }
-      const response = await fetch(`${service.url}/health`);
-      return response.status === 200 ? true : undefined;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
+  let outcome: 'healthy' | 'exited';
+  try {
+    outcome = await waitFor(
+      `${service.service} /health`,
+      async () => {
+        if (service.child.exitCode !== null || service.child.signalCode !== null) {
+          return 'exited';
+        }
+        const response = await fetch(`${service.url}/health`);
+        if (response.status === 200) {
+          return 'healthy';
+        }
+        throw new Error(`/health answered ${response.status} ${await response.text()}`);
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${lastOutput(service)}`);
+  }
+  if (outcome === 'exited') {
+    const how = service.child.signalCode ?? `code ${service.child.exitCode}`;
+    throw new Error(`${service.service} exited (${how}) before it was healthy\n${lastOutput(service)}`);
+  }
+}
+
+function lastOutput(service: ServiceProcess): string {
+  return `--- last output of ${service.service} ---\n${service.output().slice(-4000)}`;
 }

@@ -36,6 +36,7 @@ describe('npm run dlq', () => {
             attempts: 5,
             consumer: 'inventory-service',
           },
+          1_000_000,
         );
         return { key: letter.key, value: letter.value, headers: letter.headers };
       }),

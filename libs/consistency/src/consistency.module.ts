@@ -10,6 +10,7 @@ import { HealthController } from './health/health.controller';
 import { KafkaHealthIndicator } from './health/kafka.health';
 import { createKafka } from './kafka/create-kafka';
 import { FaultInjector } from './faults/fault-points';
+import { FaultsController } from './faults/faults.controller';
 import { IdempotencyKeyJanitor } from './idempotency/idempotency-key.janitor';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { ConsumerState } from './messaging/consumer-state';
@@ -30,7 +31,7 @@ function infrastructure(options: ConsistencyOptions): Provider[] {
   return [
     { provide: CONSISTENCY_OPTIONS, useValue: options },
     { provide: ConsumerState, useValue: new ConsumerState() },
-    { provide: FaultInjector, useValue: new FaultInjector(config.faults) },
+    { provide: FaultInjector, useValue: new FaultInjector(config.faults.enabled, config.faults.armed) },
     { provide: SERVICE_CONFIG, useValue: config },
     {
       provide: KAFKA,
@@ -112,7 +113,7 @@ export class ConsistencyModule {
         ),
         TerminusModule,
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, ...(config.faults.enabled ? [FaultsController] : [])],
       providers: [...infrastructure(options), ...healthIndicators, ...outbox(options)],
       exports: [
         CONSISTENCY_OPTIONS,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OutboxService, TransactionHost } from '@app/consistency';
+import { FaultInjector, OutboxService, TransactionHost } from '@app/consistency';
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
 import { OrderSagaMetrics } from './order-saga.metrics';
 import { SAGA_OPTIONS } from './saga.options';
@@ -20,6 +20,7 @@ export class OrderSaga {
     private readonly transactions: TransactionHost,
     private readonly outbox: OutboxService,
     private readonly metrics: OrderSagaMetrics,
+    private readonly faults: FaultInjector,
     @Inject(SAGA_OPTIONS) private readonly options: SagaOptions,
   ) {}
 
@@ -82,6 +83,7 @@ export class OrderSaga {
   private async cancel(orderId: string, reason: string): Promise<void> {
     const moved = await this.move(orderId, OrderTransitions.cancel, reason);
     if (moved) {
+      await this.faults.hit('saga.before-compensation-publish');
       await this.outbox.enqueue({ type: 'order.cancelled', orderId, payload: { reason } });
       await this.finished(orderId, 'CANCELLED', moved, reason);
     }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { backoffDelay } from '@app/consistency';
+import { backoffDelay, FaultInjector } from '@app/consistency';
 import { SHIPPING_OPTIONS } from '../shipping.options';
 import type { ShippingOptions } from '../shipping.options';
 
@@ -12,7 +12,10 @@ export class CarrierUnavailableError extends Error {
 export class CarrierClient {
   private readonly logger = new Logger(CarrierClient.name);
 
-  constructor(@Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions) {}
+  constructor(
+    @Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions,
+    private readonly faults: FaultInjector,
+  ) {}
 
   async book(orderId: string, country: string, fencingToken: string): Promise<string> {
     const booking = await this.call<{ reference: string }>(
@@ -48,7 +51,10 @@ export class CarrierClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
         if (response.ok) {
-          return (await response.json()) as T;
+          const answer = (await response.json()) as T;
+          // The carrier has acted; losing its answer here is the timeout its idempotency key is for.
+          await this.faults.hit('shipping.carrier-timeout');
+          return answer;
         }
         last = `HTTP ${response.status}: ${await response.text()}`;
         if (response.status < 500) {

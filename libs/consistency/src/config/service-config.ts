@@ -1,4 +1,4 @@
-import { num, port, str, url } from 'envalid';
+import { bool, num, port, str, url } from 'envalid';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
 import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
@@ -30,7 +30,14 @@ export interface ServiceConfig {
   consumer: ConsumerOptions;
   idempotency: IdempotencyOptions;
   lock: { maxTtlMs: number };
-  faults: ReadonlyMap<FaultPoint, FaultAction>;
+  faults: FaultConfig;
+}
+
+export interface FaultConfig {
+  /** Fault points and the `/faults` control surface exist only when this is on (never in production). */
+  enabled: boolean;
+  /** Points armed from the start (FAULT_POINTS). */
+  armed: ReadonlyMap<FaultPoint, FaultAction>;
 }
 
 /** Environment variable prefix of a service: `order` reads ORDER_PORT, ORDER_DATABASE_URL. */
@@ -38,16 +45,28 @@ export function envPrefix(service: ServiceName): string {
   return service.toUpperCase();
 }
 
-function loadFaults(nodeEnv: string, env: NodeJS.ProcessEnv): ReadonlyMap<FaultPoint, FaultAction> {
-  const { FAULT_POINTS } = validateEnv(
-    { FAULT_POINTS: str({ default: '', desc: 'fault injection: point:crash|throw|delay:<ms>, not in production' }) },
+function loadFaults(nodeEnv: string, env: NodeJS.ProcessEnv): FaultConfig {
+  const { FAULT_INJECTION, FAULT_POINTS } = validateEnv(
+    {
+      FAULT_INJECTION: bool({ default: false, desc: 'switch on fault points and /faults (never in production)' }),
+      FAULT_POINTS: str({ default: '', desc: 'faults armed at start: point:crash|throw|delay:<ms>, comma-separated' }),
+    },
     env,
   );
+  let armed: ReadonlyMap<FaultPoint, FaultAction>;
   try {
-    return parseFaultPoints(FAULT_POINTS, nodeEnv);
+    armed = parseFaultPoints(FAULT_POINTS);
   } catch (error) {
     throw new ConfigurationError(`Invalid configuration: FAULT_POINTS is invalid: ${(error as Error).message}`);
   }
+  const enabled = FAULT_INJECTION || armed.size > 0;
+  if (enabled && nodeEnv === 'production') {
+    const variable = FAULT_INJECTION ? 'FAULT_INJECTION' : 'FAULT_POINTS';
+    throw new ConfigurationError(
+      `Invalid configuration: ${variable} is invalid: fault injection is not available when NODE_ENV=production`,
+    );
+  }
+  return { enabled, armed };
 }
 
 export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): ServiceConfig {

@@ -6,36 +6,38 @@ export const FAULT_POINTS = [
   'outbox.after-publish-before-mark',
   'consumer.after-commit-before-offset-commit',
   'idempotency.after-key-locked',
+  'saga.before-compensation-publish',
+  'shipping.carrier-timeout',
 ] as const;
 
 export type FaultPoint = (typeof FAULT_POINTS)[number];
 
-export type FaultAction = { kind: 'crash' } | { kind: 'throw' } | { kind: 'delay'; ms: number };
+export const FAULT_KINDS = ['crash', 'throw', 'delay'] as const;
+
+export type FaultAction = ({ kind: 'crash' } | { kind: 'throw' } | { kind: 'delay'; ms: number }) & {
+  /** Hits left before the point disarms itself; absent, it acts on every hit. */
+  times?: number;
+};
 
 export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
+export function isFaultPoint(value: string): value is FaultPoint {
+  return (FAULT_POINTS as readonly string[]).includes(value);
+}
+
 const FORMS = '<point>:crash, <point>:throw or <point>:delay:<ms>';
 
-/**
- * Parses FAULT_POINTS (comma-separated `point:crash`, `point:throw`, `point:delay:<ms>`), refusing
- * it in production so a stray variable can never break a live service.
- */
-export function parseFaultPoints(input: string, nodeEnv: string): Map<FaultPoint, FaultAction> {
+/** Parses FAULT_POINTS: comma-separated `point:crash`, `point:throw`, `point:delay:<ms>`. */
+export function parseFaultPoints(input: string): Map<FaultPoint, FaultAction> {
   const faults = new Map<FaultPoint, FaultAction>();
-  if (input.trim() === '') {
-    return faults;
-  }
-  if (nodeEnv === 'production') {
-    throw new EnvError('fault injection is not available when NODE_ENV=production');
-  }
-  for (const entry of input.split(',')) {
+  for (const entry of input.split(',').filter((part) => part.trim() !== '')) {
     const [point, kind, ms] = entry.trim().split(':');
-    if (!(FAULT_POINTS as readonly string[]).includes(point)) {
+    if (!isFaultPoint(point)) {
       throw new EnvError(`"${entry}": unknown point; expected ${FORMS} with point one of ${FAULT_POINTS.join(', ')}`);
     }
-    faults.set(point as FaultPoint, parseAction(entry, kind, ms));
+    faults.set(point, parseAction(entry, kind, ms));
   }
   return faults;
 }
@@ -50,14 +52,50 @@ function parseAction(entry: string, kind: string | undefined, ms: string | undef
   throw new EnvError(`"${entry}": expected ${FORMS}`);
 }
 
-/** Acts on a fault point when enabled; a map lookup otherwise. */
+/**
+ * Acts on armed fault points. Disabled (always in production), it holds nothing and cannot be
+ * armed, so a point costs one lookup in an empty map.
+ */
 export class FaultInjector {
-  constructor(private readonly faults: ReadonlyMap<FaultPoint, FaultAction> = new Map()) {}
+  private readonly armed: Map<FaultPoint, FaultAction>;
+
+  constructor(
+    readonly enabled = false,
+    armed: ReadonlyMap<FaultPoint, FaultAction> = new Map(),
+  ) {
+    this.armed = new Map(enabled ? armed : []);
+  }
+
+  arm(point: FaultPoint, action: FaultAction): void {
+    if (!this.enabled) {
+      throw new Error('fault injection is switched off in this process');
+    }
+    this.armed.set(point, action);
+  }
+
+  disarm(point?: FaultPoint): void {
+    if (point) {
+      this.armed.delete(point);
+    } else {
+      this.armed.clear();
+    }
+  }
+
+  snapshot(): Partial<Record<FaultPoint, FaultAction>> {
+    return Object.fromEntries(this.armed);
+  }
 
   async hit(point: FaultPoint): Promise<void> {
-    const action = this.faults.get(point);
+    const action = this.armed.get(point);
     if (!action) {
       return;
+    }
+    if (action.times !== undefined) {
+      if (action.times <= 1) {
+        this.armed.delete(point);
+      } else {
+        this.armed.set(point, { ...action, times: action.times - 1 });
+      }
     }
     switch (action.kind) {
       case 'crash':

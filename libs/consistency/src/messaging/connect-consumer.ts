@@ -32,6 +32,7 @@ export function connectConsumer(app: INestApplication, config: ServiceConfig, co
       metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY)),
       faults: app.get(FaultInjector),
       upcasters: consumer.upcasters ?? {},
+      maxMessageBytes: config.outbox.maxMessageBytes,
     }),
   });
 }

@@ -37,6 +37,7 @@ describe('ConsistentKafkaServer', () => {
       state,
       metrics: new ConsumerMetrics(new Registry()),
       faults: new FaultInjector(),
+      maxMessageBytes: 1_000_000,
       upcasters: {},
       onFatal,
     });

@@ -31,6 +31,8 @@ export interface ConsistentKafkaServerOptions {
   metrics: ConsumerMetrics;
   faults: FaultInjector;
   upcasters: UpcasterRegistry;
+  /** Largest message the event contract allows (OUTBOX_MAX_MESSAGE_BYTES); anything bigger is poison. */
+  maxMessageBytes: number;
   /** Called when the consumer fails for good; the default exits so a supervisor restarts the process. */
   onFatal?: (error: Error) => void;
 }
@@ -140,6 +142,10 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     let envelope: EventEnvelope;
     let handler: MessageHandler | null;
     try {
+      const size = message.value?.length ?? 0;
+      if (size > this.config.maxMessageBytes) {
+        throw new PoisonMessageError(`message is ${size} bytes, over the ${this.config.maxMessageBytes}-byte limit`);
+      }
       const decoded = decodeEnvelope(message.value);
       handler = this.getHandlerByPattern(decoded.type);
       if (!handler) {
@@ -206,7 +212,9 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       `dead-lettering ${message.topic}/${message.partition}@${message.offset} (${failure.reason}): ${failure.error}`,
     );
     await this.config.transactions.run(() =>
-      this.config.outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: this.config.groupId })),
+      this.config.outbox.enqueueMessage(
+        deadLetter(message, { ...failure, consumer: this.config.groupId }, this.config.maxMessageBytes),
+      ),
     );
     return 'dead-lettered';
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopic } from '@app/contracts';
 import { OutboxMessage } from '../outbox/outbox-message';
+import { messageBytes } from '../outbox/outbox.service';
 
 /** Headers a dead letter carries besides the original ones; `npm run dlq` reads them. */
 export const DeadLetterHeaders = {
@@ -12,6 +13,10 @@ export const DeadLetterHeaders = {
   attempts: 'dlq-attempts',
   consumer: 'dlq-consumer',
   failedAt: 'dlq-failed-at',
+  /** `base64` when the original value could not be stored as text (it held NUL bytes). */
+  valueEncoding: 'dlq-value-encoding',
+  /** The original value's size when it was cut to fit the dead-letter topic. */
+  truncatedFrom: 'dlq-truncated-from',
 } as const;
 
 export interface FailedMessage {
@@ -30,18 +35,25 @@ export interface Failure {
   consumer: string;
 }
 
-/** The dead letter of `message`: same key, value and headers, plus where it came from and why. */
-export function deadLetter(message: FailedMessage, failure: Failure): OutboxMessage {
+/**
+ * The dead letter of `message`: same key, value and headers, plus where it came from and why. A value
+ * PostgreSQL cannot hold as text is base64-encoded, and one too large to publish again is cut to fit,
+ * so no poison can stall the partition it arrived on.
+ */
+export function deadLetter(message: FailedMessage, failure: Failure, maxBytes: number): OutboxMessage {
   const originalId = message.headers['event-id'];
-  return {
+  const raw = message.value ?? '';
+  const binary = raw.includes('\u0000');
+  const letter: OutboxMessage = {
     eventId: randomUUID(),
     eventType: 'dead-letter',
     topic: deadLetterTopic(message.topic),
     key: message.key ?? `${message.topic}-${message.partition}`,
-    value: message.value ?? '',
+    value: binary ? Buffer.from(raw).toString('base64') : raw,
     headers: {
       ...message.headers,
       ...(originalId ? {} : { 'event-id': `unparsed:${message.topic}:${message.partition}:${message.offset}` }),
+      ...(binary ? { [DeadLetterHeaders.valueEncoding]: 'base64' } : {}),
       [DeadLetterHeaders.originalTopic]: message.topic,
       [DeadLetterHeaders.originalPartition]: String(message.partition),
       [DeadLetterHeaders.originalOffset]: message.offset,
@@ -52,4 +64,17 @@ export function deadLetter(message: FailedMessage, failure: Failure): OutboxMess
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
     },
   };
+  const excess = messageBytes(letter) - maxBytes;
+  if (excess <= 0) {
+    return letter;
+  }
+  const valueBytes = Buffer.from(letter.value);
+  const kept = valueBytes.subarray(0, Math.max(0, valueBytes.length - excess - TRUNCATION_HEADER_ROOM));
+  return {
+    ...letter,
+    value: kept.toString('utf8').replace(/\uFFFD$/, ''),
+    headers: { ...letter.headers, [DeadLetterHeaders.truncatedFrom]: String(valueBytes.length) },
+  };
 }
+
+const TRUNCATION_HEADER_ROOM = 64;

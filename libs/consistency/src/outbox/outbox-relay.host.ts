@@ -24,6 +24,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(OUTBOX_SIGNAL) signal: OutboxSignal,
+    faults: FaultInjector,
   ) {
     const store = new OutboxStore(dataSource);
     this.relay = new OutboxRelay(
@@ -33,7 +34,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnModuleDestroy 
       signal,
       new OutboxMetrics(registry, store),
       config.outbox,
-      new FaultInjector(config.faults),
+      faults,
     );
   }
 

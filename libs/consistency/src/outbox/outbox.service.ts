@@ -62,7 +62,8 @@ export class OutboxService {
   }
 }
 
-function messageBytes(message: OutboxMessage): number {
+/** What a message weighs against OUTBOX_MAX_MESSAGE_BYTES: key, value and headers. */
+export function messageBytes(message: OutboxMessage): number {
   let size = Buffer.byteLength(message.value) + Buffer.byteLength(message.key);
   for (const [name, value] of Object.entries(message.headers)) {
     size += Buffer.byteLength(name) + Buffer.byteLength(value);

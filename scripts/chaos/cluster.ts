@@ -1,0 +1,159 @@
+import { SERVICES, ServiceName } from '@app/consistency';
+import { waitFor } from '../infra/run-command';
+import { freePort, ServiceProcess, spawnService } from '../stack/service-process';
+import type { FaultAction, FaultPoint } from '@app/consistency';
+
+export interface Instance {
+  /** `order#1`, `order#2`, … */
+  name: string;
+  service: ServiceName;
+  port: number;
+  url: string;
+  process?: ServiceProcess;
+  /** Healthy and not yet seen to exit. */
+  ready: boolean;
+  restarts: number;
+}
+
+export interface ClusterOptions {
+  instancesPerService: number;
+  env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
+  log: (line: string) => void;
+  random?: () => number;
+}
+
+const RESTART_DELAY_MS = 300;
+
+/**
+ * Every service several times over as real processes, under a supervisor that restarts whatever
+ * exits (a SIGKILL, a crash point, a start that failed while the database was down), as an
+ * orchestrator would. Instances keep their port across restarts, and fault injection is on.
+ */
+export class Cluster {
+  readonly instances: Instance[] = [];
+  private stopping = false;
+  private readonly held = new Set<ServiceName>();
+  private readonly random: () => number;
+
+  private constructor(private readonly options: ClusterOptions) {
+    this.random = options.random ?? Math.random;
+  }
+
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const cluster = new Cluster(options);
+    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+      for (let index = 1; index <= options.instancesPerService; index++) {
+        const port = await freePort();
+        cluster.instances.push({
+          name: `${service}#${index}`,
+          service,
+          port,
+          url: `http://127.0.0.1:${port}`,
+          ready: false,
+          restarts: 0,
+        });
+      }
+    }
+    cluster.instances.forEach((instance) => cluster.launch(instance));
+    await cluster.waitUntilAllReady(180_000);
+    return cluster;
+  }
+
+  of(service: ServiceName): Instance[] {
+    return this.instances.filter((instance) => instance.service === service);
+  }
+
+  /** A random healthy instance of the service, or undefined while none is. */
+  pick(service: ServiceName): Instance | undefined {
+    const ready = this.of(service).filter((instance) => instance.ready);
+    return ready[Math.floor(this.random() * ready.length)];
+  }
+
+  kill(instance: Instance): void {
+    instance.process?.child.kill('SIGKILL');
+  }
+
+  async arm(instance: Instance, point: FaultPoint, action: FaultAction): Promise<void> {
+    const response = await fetch(`${instance.url}/faults/${point}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(action),
+    });
+    if (!response.ok) {
+      throw new Error(`arming ${point} on ${instance.name}: HTTP ${response.status} ${await response.text()}`);
+    }
+  }
+
+  /** Stops every instance of a service (SIGTERM) and keeps them down until `release`. */
+  async hold(service: ServiceName): Promise<void> {
+    this.held.add(service);
+    await Promise.all(this.of(service).map((instance) => instance.process?.stop('SIGTERM') ?? null));
+  }
+
+  release(service: ServiceName): void {
+    this.held.delete(service);
+    this.of(service)
+      .filter((instance) => !instance.process)
+      .forEach((instance) => this.launch(instance));
+  }
+
+  async waitUntilAllReady(timeoutMs: number): Promise<void> {
+    await waitFor(
+      'every instance to be healthy',
+      () => {
+        const down = this.instances.filter((instance) => !instance.ready).map((instance) => instance.name);
+        return down.length === 0 ? Promise.resolve(true) : Promise.reject(new Error(`not ready: ${down.join(', ')}`));
+      },
+      { timeoutMs, intervalMs: 200 },
+    );
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.instances.map((instance) => instance.process?.stop('SIGTERM') ?? null));
+  }
+
+  private launch(instance: Instance): void {
+    void spawnService(
+      instance.service,
+      { ...this.options.env?.[instance.service], FAULT_INJECTION: 'true' },
+      { port: instance.port },
+    ).then(
+      (process) => {
+        instance.process = process;
+        void process.exited.then(() => this.exited(instance, process));
+        void this.watchReadiness(instance, process);
+      },
+      (error: unknown) => this.options.log(`${instance.name} could not be spawned: ${String(error)}`),
+    );
+  }
+
+  private async watchReadiness(instance: Instance, process: ServiceProcess): Promise<void> {
+    while (instance.process === process && !instance.ready && process.child.exitCode === null) {
+      const healthy = await fetch(`${instance.url}/health`)
+        .then((response) => response.status === 200)
+        .catch(() => false);
+      if (healthy && instance.process === process) {
+        instance.ready = true;
+        return;
+      }
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+
+  private exited(instance: Instance, process: ServiceProcess): void {
+    instance.ready = false;
+    instance.process = undefined;
+    if (this.stopping || this.held.has(instance.service)) {
+      return;
+    }
+    instance.restarts++;
+    const how = process.child.signalCode ?? `exit ${process.child.exitCode}`;
+    this.options.log(`${instance.name} ended (${how}); restarting`);
+    setTimeout(() => {
+      if (!this.stopping && !this.held.has(instance.service)) {
+        this.launch(instance);
+      }
+    }, RESTART_DELAY_MS);
+  }
+}
