@@ -87,7 +87,7 @@ export class Cluster {
   /** Stops every instance of a service (SIGTERM) and keeps them down until `release`. */
   async hold(service: ServiceName): Promise<void> {
     this.held.add(service);
-    await Promise.all(this.of(service).map((instance) => instance.process?.stop('SIGTERM') ?? null));
+    await Promise.all(this.of(service).map((instance) => instance.process?.stop('SIGTERM') ?? Promise.resolve(null)));
   }
 
   release(service: ServiceName): void {
@@ -110,7 +110,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.instances.map((instance) => instance.process?.stop('SIGTERM') ?? null));
+    await Promise.all(this.instances.map((instance) => instance.process?.stop('SIGTERM') ?? Promise.resolve(null)));
   }
 
   private launch(instance: Instance): void {

@@ -7,6 +7,8 @@ import { waitFor } from '../../scripts/infra/run-command';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { TopicReader } from '../support/topic-reader';
+import { INVENTORY_CONSUMES } from '../../apps/inventory/src/inventory.topics';
+import { consumerLag } from '../../scripts/chaos/consumer-lag';
 
 /** The inventory service as a real process, SIGKILLed after its transaction commits but before its offset does. */
 describe('consumer killed between the database commit and the offset commit', () => {
@@ -27,30 +29,16 @@ describe('consumer killed between the database commit and the offset commit', ()
     await database?.end();
   });
 
-  /** Waits until the inventory group has consumed everything on order.events, so ours is next. */
+  /** Waits until the inventory group has consumed everything on its topics, so ours is next. */
   async function caughtUp(): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await waitFor(
-        'inventory to consume the backlog',
-        async () => {
-          const ends = await admin.fetchTopicOffsets(Topics.order);
-          const [committed] = await admin.fetchOffsets({
-            groupId: consumerGroupId('inventory'),
-            topics: [Topics.order],
-          });
-          const lag = ends.reduce((sum, end) => {
-            const done = committed.partitions.find((p) => p.partition === end.partition)?.offset ?? '0';
-            return sum + Number(end.high) - Math.max(0, Number(done));
-          }, 0);
-          return lag === 0 ? true : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    await waitFor(
+      'inventory to consume the backlog',
+      async () =>
+        (await consumerLag(infra.kafkaBrokers, consumerGroupId('inventory'), INVENTORY_CONSUMES)) === 0
+          ? true
+          : undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   }
 
   async function stock(): Promise<{ available: number; reserved: number }> {
@@ -62,20 +50,20 @@ describe('consumer killed between the database commit and the offset commit', ()
   }
 
   it('when inventory is killed after reserving and before committing the offset, then the redelivery is a no-op', async () => {
-    const first = await spawnService('inventory');
-    await waitUntilHealthy(first);
-    await fetch(`${first.url}/inventory/${sku}`, {
+    const crashing = await spawnService('inventory', { FAULT_INJECTION: 'true' });
+    await waitUntilHealthy(crashing);
+    await fetch(`${crashing.url}/inventory/${sku}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ available: 5 }),
     });
     await caughtUp();
-    expect(await first.stop()).toBe(0);
-
-    const crashing = await spawnService('inventory', {
-      FAULT_POINTS: 'consumer.after-commit-before-offset-commit:crash',
+    const armed = await fetch(`${crashing.url}/faults/consumer.after-commit-before-offset-commit`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'crash' }),
     });
-    await waitUntilHealthy(crashing);
+    expect(armed.status).toBe(200);
     const orderId = randomUUID();
     const { message } = toOutboxMessage({
       type: 'order.created',

@@ -60,7 +60,7 @@ export class OrdersService {
       throw new NotFoundException(`order ${orderId} does not exist`);
     }
     const steps = await this.dataSource.query<Array<{ step: string; status: string; at: Date; detail: string | null }>>(
-      'SELECT step, status, at, detail FROM saga_steps WHERE order_id = $1 ORDER BY id',
+      'SELECT step, status, at, detail FROM saga_steps WHERE order_id = $1 ORDER BY at, id',
       [orderId],
     );
     return {

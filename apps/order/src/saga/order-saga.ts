@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FaultInjector, OutboxService, TransactionHost } from '@app/consistency';
+import { currentMessage, FaultInjector, OutboxService, TransactionHost } from '@app/consistency';
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
 import { OrderSagaMetrics } from './order-saga.metrics';
 import { SAGA_OPTIONS } from './saga.options';
@@ -115,10 +115,15 @@ export class OrderSaga {
     return rows.length > 0;
   }
 
+  /**
+   * Records a step at the time it happened: a participant's step at its event's occurredAt, since
+   * its reply may reach us after a later step's (they travel on different topics); ours when recorded.
+   */
   private async log(orderId: string, step: string, status: string, detail?: string): Promise<void> {
+    const occurredAt = step === 'order' || step === 'scanner' ? null : currentMessage()?.envelope.occurredAt;
     await this.transactions.manager.query(
-      'INSERT INTO saga_steps (order_id, step, status, detail) VALUES ($1, $2, $3, $4)',
-      [orderId, step, status, detail ?? null],
+      'INSERT INTO saga_steps (order_id, step, status, detail, at) VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()))',
+      [orderId, step, status, detail ?? null, occurredAt ?? null],
     );
   }
 }
