@@ -149,11 +149,18 @@ export class Cluster {
     }
     instance.restarts++;
     const how = process.child.signalCode ?? `exit ${process.child.exitCode}`;
-    this.options.log(`${instance.name} ended (${how}); restarting`);
+    // A process that exits on its own says why in its last lines; a killed one has nothing to add.
+    const why = process.child.signalCode ? '' : `: ${lastLine(process.output())}`;
+    this.options.log(`${instance.name} ended (${how})${why}; restarting`);
     setTimeout(() => {
       if (!this.stopping && !this.held.has(instance.service)) {
         this.launch(instance);
       }
     }, RESTART_DELAY_MS);
   }
+}
+
+function lastLine(output: string): string {
+  const lines = output.trim().split('\n');
+  return lines[lines.length - 1]?.slice(0, 500) ?? '';
 }

@@ -52,6 +52,9 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   private consumer?: Consumer;
   private purgeTimer?: NodeJS.Timeout;
   private stopping = false;
+  /** Restarts since the consumer last joined its group, and when the first of them began. */
+  private restarts = 0;
+  private failingSince?: number;
 
   constructor(private readonly config: ConsistentKafkaServerOptions) {
     super();
@@ -60,6 +63,8 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       await this.start();
+      this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
+      this.purgeTimer.unref();
       callback();
     } catch (error) {
       callback(error);
@@ -87,13 +92,25 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       sessionTimeout: options.sessionTimeoutMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
+      // kafkajs heartbeats between fetches, so an idle fetch must return well inside the session.
+      maxWaitTimeInMs: Math.min(5000, Math.floor(options.sessionTimeoutMs / 3)),
       retry: { retries: 10 },
     });
     this.consumer = consumer;
     this.config.state.starting();
-    consumer.on(consumer.events.GROUP_JOIN, () => this.config.state.joined());
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.restarts = 0;
+      this.failingSince = undefined;
+      this.config.state.joined();
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart && !this.stopping) {
+      if (payload.restart || this.stopping) {
+        return;
+      }
+      this.failingSince ??= Date.now();
+      if (Date.now() - this.failingSince < this.config.options.restartWindowMs) {
+        void this.restart(payload.error);
+      } else {
         this.fatal(payload.error);
       }
     });
@@ -104,8 +121,28 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       partitionsConsumedConcurrently: options.partitionsConcurrently,
       eachMessage: (payload) => this.handleMessage(payload),
     });
-    this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
-    this.purgeTimer.unref();
+  }
+
+  /**
+   * kafkajs gives up for good on errors a fresh consumer gets past: expelled from the group after a
+   * stall outlived the session, no coordinator while the broker restarts. Unfinished messages were
+   * never committed and come again, so the consumer is rebuilt with backoff, and `/health` says it
+   * is not in its group meanwhile; only when that keeps failing for the restart window does the
+   * process exit, for its supervisor to restart it.
+   */
+  private async restart(cause: Error): Promise<void> {
+    this.restarts++;
+    this.config.state.leftGroup();
+    this.log.warn(`Kafka consumer stopped (${cause.message}); restarting it (attempt ${this.restarts})`);
+    try {
+      await this.consumer?.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.restarts, { baseMs: 500, maxMs: 5000 })));
+      if (!this.stopping) {
+        await this.start();
+      }
+    } catch (error) {
+      this.fatal(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private fatal(error: Error): void {

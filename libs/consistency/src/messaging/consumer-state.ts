@@ -13,6 +13,10 @@ export class ConsumerState {
     this.joinedGroup = true;
   }
 
+  leftGroup(): void {
+    this.joinedGroup = false;
+  }
+
   crashed(reason: string): void {
     this.crash = reason;
   }

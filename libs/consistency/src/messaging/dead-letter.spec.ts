@@ -18,6 +18,11 @@ describe('deadLetter', () => {
     expect(Buffer.from(letter.value, 'base64').toString()).toBe('a\u0000b');
   });
 
+  it('when the error quotes NUL bytes, then the headers carry a replacement character instead', () => {
+    const letter = deadLetter(message('a\u0000b'), { ...failure, error: 'bad "a\u0000b"' }, 10_000);
+    expect(letter.headers[DeadLetterHeaders.error]).toBe('bad "a\uFFFDb"');
+  });
+
   it('when the value would not fit the limit, then it is cut to fit and the original size is recorded', () => {
     const letter = deadLetter(message('x'.repeat(5000)), failure, 2000);
     expect(messageBytes(letter)).toBeLessThanOrEqual(2000);

@@ -37,7 +37,7 @@ export interface Failure {
 
 /**
  * The dead letter of `message`: same key, value and headers, plus where it came from and why. A value
- * PostgreSQL cannot hold as text is base64-encoded, and one too large to publish again is cut to fit,
+ * PostgreSQL cannot hold as text is base64-encoded (NUL in headers is replaced), and one too large to publish again is cut to fit,
  * so no poison can stall the partition it arrived on.
  */
 export function deadLetter(message: FailedMessage, failure: Failure, maxBytes: number): OutboxMessage {
@@ -64,6 +64,10 @@ export function deadLetter(message: FailedMessage, failure: Failure, maxBytes: n
       [DeadLetterHeaders.failedAt]: new Date().toISOString(),
     },
   };
+  // Headers are stored as jsonb, which has no room for NUL either (an error may quote the poison).
+  letter.headers = Object.fromEntries(
+    Object.entries(letter.headers).map(([name, value]) => [name, value.replace(/\u0000/g, '\uFFFD')]),
+  );
   const excess = messageBytes(letter) - maxBytes;
   if (excess <= 0) {
     return letter;

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster } from './cluster';
+
+export interface OrderRequest {
+  customerId: string;
+  items: Array<{ sku: string; quantity: number }>;
+  shippingAddress: { country: string };
+}
+
+export interface ClientStats {
+  /** Every order id the service answered for each Idempotency-Key (more than one is a violation). */
+  answers: Map<string, Set<string>>;
+  retries: number;
+  gaveUp: number;
+  /** Answers no retry can fix (4xx other than 409): a broken contract, reported as a violation. */
+  rejected: string[];
+}
+
+export function newClientStats(): ClientStats {
+  return { answers: new Map(), retries: 0, gaveUp: 0, rejected: [] };
+}
+
+const REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * One client placing one order as a careful client does: an Idempotency-Key chosen once, and the
+ * same request retried with it (backoff, any live order instance) on 409, 5xx, timeouts and refused
+ * connections, until the service answers 202 or the deadline passes.
+ */
+export async function placeOrder(
+  cluster: Cluster,
+  request: OrderRequest,
+  stats: ClientStats,
+  { deadline, key = randomUUID() }: { deadline: number; key?: string },
+): Promise<string | undefined> {
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    if (attempt > 0) {
+      stats.retries++;
+      await new Promise((done) => setTimeout(done, Math.min(2000, 100 * 2 ** Math.min(attempt, 5)) * Math.random()));
+    }
+    const instance = cluster.pick('order');
+    if (!instance) {
+      continue;
+    }
+    let response: Response;
+    try {
+      response = await fetch(`${instance.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      continue;
+    }
+    if (response.status === 202) {
+      const { orderId } = (await response.json()) as { orderId: string };
+      stats.answers.set(key, (stats.answers.get(key) ?? new Set()).add(orderId));
+      return orderId;
+    }
+    const body = await response.text();
+    if (response.status !== 409 && response.status < 500) {
+      stats.rejected.push(`${key}: HTTP ${response.status} ${body}`);
+      return undefined;
+    }
+  }
+  stats.gaveUp++;
+  return undefined;
+}

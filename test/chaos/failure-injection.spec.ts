@@ -1,0 +1,335 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { consumerGroupId, FaultPoint, SERVICES, ServiceName, stringHeaders } from '@app/consistency';
+import { Topics } from '@app/contracts';
+import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
+import { runChaos } from '../../scripts/chaos/chaos';
+import { consumerLag } from '../../scripts/chaos/consumer-lag';
+import { Cluster, Instance } from '../../scripts/chaos/cluster';
+import { newClientStats, OrderRequest, placeOrder } from '../../scripts/chaos/order-clients';
+import { infraLayout } from '../../scripts/infra/layout';
+import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka';
+import { infraSettings } from '../../scripts/infra/settings';
+import { waitFor } from '../../scripts/infra/run-command';
+import { checkInvariants, Violation } from '../../scripts/invariants/check-invariants';
+import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
+import { testInfra } from '../support/infra-env';
+
+/** Once faults stop, every saga must be terminal and every invariant hold within this bound. */
+const QUIESCE_BOUND_MS = 90_000;
+
+const databaseUrls = (infra: ReturnType<typeof testInfra>) =>
+  Object.fromEntries((Object.keys(SERVICES) as ServiceName[]).map((s) => [s, infra.databaseUrl(s)])) as Record<
+    ServiceName,
+    string
+  >;
+
+/** Polls the invariant checker until it finds nothing or the bound runs out; returns what it last found. */
+async function violationsAfterQuiesce(urls: Record<ServiceName, string>, since: Date): Promise<Violation[]> {
+  const deadline = Date.now() + QUIESCE_BOUND_MS;
+  for (;;) {
+    const violations = await checkInvariants(urls, { since });
+    if (violations.length === 0 || Date.now() > deadline) {
+      return violations;
+    }
+    await new Promise((done) => setTimeout(done, 500));
+  }
+}
+
+describe('failure injection: real processes, real faults, invariants checked', () => {
+  const infra = testInfra();
+  const urls = databaseUrls(infra);
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+
+  describe('one instance of each service, SIGKILLed at each named crash point', () => {
+    let cluster: Cluster;
+    let inventoryDb: Client;
+    let orderDb: Client;
+    const since = new Date();
+
+    beforeAll(async () => {
+      cluster = await Cluster.start({
+        instancesPerService: 1,
+        env: { order: { SAGA_STEP_TIMEOUT_MS: '15000', SAGA_SCAN_INTERVAL_MS: '500' } },
+        log,
+      });
+      inventoryDb = new Client({ connectionString: infra.databaseUrl('inventory') });
+      orderDb = new Client({ connectionString: infra.databaseUrl('order') });
+      await Promise.all([inventoryDb.connect(), orderDb.connect()]);
+    });
+
+    afterAll(async () => {
+      await Promise.all([inventoryDb?.end(), orderDb?.end()]);
+      await cluster?.stop();
+    });
+
+    async function seed(available: number): Promise<string> {
+      const sku = `FI-${randomUUID().slice(0, 8)}`;
+      const response = await fetch(`${cluster.of('inventory')[0].url}/inventory/${sku}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ available }),
+      });
+      expect(response.status).toBe(200);
+      return sku;
+    }
+
+    const order = (sku: string, country = 'DE', quantity = 1): OrderRequest => ({
+      customerId: 'fault-points',
+      items: [{ sku, quantity }],
+      shippingAddress: { country },
+    });
+
+    async function restarted(instance: Instance, before: number): Promise<void> {
+      await waitFor(
+        `${instance.name} to crash and come back`,
+        () => Promise.resolve(instance.restarts > before && instance.ready ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+    }
+
+    it.each<[FaultPoint, ServiceName]>([
+      ['outbox.after-commit-before-publish', 'order'],
+      ['outbox.after-publish-before-mark', 'inventory'],
+      ['consumer.after-commit-before-offset-commit', 'shipping'],
+      ['idempotency.after-key-locked', 'order'],
+      ['saga.before-compensation-publish', 'order'],
+      ['shipping.carrier-timeout', 'shipping'],
+    ])('when %s kills %s, then after the restart its orders still finish exactly once', async (point, service) => {
+      const [instance] = cluster.of(service);
+      const before = instance.restarts;
+      const sku = await seed(10);
+      await cluster.arm(instance, point, { kind: 'crash', times: 1 });
+      const stats = newClientStats();
+      // The unserved destination drives the saga through compensation, where some points are.
+      const accepted = await Promise.all(
+        [order(sku), order(sku, 'AQ'), order(sku)].map((request) =>
+          placeOrder(cluster, request, stats, { deadline: Date.now() + 60_000 }),
+        ),
+      );
+      await restarted(instance, before);
+      expect(accepted.every((id) => id !== undefined)).toBe(true);
+      expect(stats.rejected).toEqual([]);
+      expect(await violationsAfterQuiesce(urls, since)).toEqual([]);
+      const { rows } = await orderDb.query<{ status: string }>(
+        'SELECT status FROM orders WHERE id = ANY($1) ORDER BY status',
+        [accepted],
+      );
+      expect(rows.map((row) => row.status)).toEqual(['CANCELLED', 'COMPLETED', 'COMPLETED']);
+    });
+
+    it('when 50 clients order a hot SKU with 20 units at once, then exactly 20 complete and nothing is oversold', async () => {
+      const sku = await seed(20);
+      const stats = newClientStats();
+      const accepted = await Promise.all(
+        Array.from({ length: 50 }, () => placeOrder(cluster, order(sku), stats, { deadline: Date.now() + 60_000 })),
+      );
+      expect(accepted.filter((id) => id !== undefined)).toHaveLength(50);
+      expect(await violationsAfterQuiesce(urls, since)).toEqual([]);
+      const { rows } = await orderDb.query<{ status: string; count: number }>(
+        'SELECT status, count(*)::int AS count FROM orders WHERE id = ANY($1) GROUP BY status ORDER BY status',
+        [accepted],
+      );
+      expect(rows).toEqual([
+        { status: 'CANCELLED', count: 30 },
+        { status: 'COMPLETED', count: 20 },
+      ]);
+      const stock = await inventoryDb.query('SELECT available, reserved FROM stock_items WHERE sku = $1', [sku]);
+      expect(stock.rows).toEqual([{ available: 0, reserved: 0 }]);
+    });
+
+    it('when multi-SKU orders lock the same two SKUs in opposite orders, then all complete without deadlock', async () => {
+      const [first, second] = await Promise.all([seed(100), seed(100)]);
+      const stats = newClientStats();
+      const accepted = await Promise.all(
+        Array.from({ length: 30 }, (_, index) =>
+          placeOrder(
+            cluster,
+            {
+              customerId: 'opposite-locks',
+              items:
+                index % 2 === 0
+                  ? [
+                      { sku: first, quantity: 1 },
+                      { sku: second, quantity: 1 },
+                    ]
+                  : [
+                      { sku: second, quantity: 1 },
+                      { sku: first, quantity: 1 },
+                    ],
+              shippingAddress: { country: 'DE' },
+            },
+            stats,
+            { deadline: Date.now() + 60_000 },
+          ),
+        ),
+      );
+      expect(await violationsAfterQuiesce(urls, since)).toEqual([]);
+      const { rows } = await orderDb.query<{ status: string }>(
+        'SELECT DISTINCT status FROM orders WHERE id = ANY($1)',
+        [accepted],
+      );
+      expect(rows).toEqual([{ status: 'COMPLETED' }]);
+      const stock = await inventoryDb.query('SELECT sku, available FROM stock_items WHERE sku = ANY($1) ORDER BY sku', [
+        [first, second].sort(),
+      ]);
+      expect(stock.rows.map((row: { available: number }) => row.available)).toEqual([70, 70]);
+    });
+
+    it('when another client reuses an Idempotency-Key and events come back with forged headers, then nothing changes', async () => {
+      const sku = await seed(10);
+      const key = randomUUID();
+      const stats = newClientStats();
+      const mine = await placeOrder(cluster, { ...order(sku), customerId: 'client-a' }, stats, {
+        deadline: Date.now() + 30_000,
+        key,
+      });
+      const theirs = await placeOrder(cluster, { ...order(sku), customerId: 'client-b' }, stats, {
+        deadline: Date.now() + 30_000,
+        key,
+      });
+      expect(mine).toBeDefined();
+      expect(theirs).toBeDefined();
+      expect(theirs).not.toBe(mine);
+      expect(await violationsAfterQuiesce(urls, since)).toEqual([]);
+
+      const sagaOf = async (orderId: string) =>
+        (
+          await orderDb.query<{ step: string; status: string }>(
+            'SELECT step, status FROM saga_steps WHERE order_id = $1 ORDER BY id',
+            [orderId],
+          )
+        ).rows;
+      const before = { mine: await sagaOf(mine!), theirs: await sagaOf(theirs!) };
+      const reserved = await readEvent(infra.kafkaBrokers, Topics.inventory, mine!);
+      await produceOnce(infra.kafkaBrokers, Topics.inventory, {
+        ...reserved,
+        headers: {
+          ...reserved.headers,
+          'correlation-id': theirs!,
+          kafka_replyTopic: Topics.order,
+          kafka_correlationId: randomUUID(),
+        },
+      });
+      // The forged copy is a duplicate of an event already handled: the inbox swallows it.
+      await waitFor(
+        'the order service to consume the forged copy',
+        async () =>
+          (await consumerLag(infra.kafkaBrokers, consumerGroupId('order'), ORDER_CONSUMES)) === 0 ? true : undefined,
+        { timeoutMs: 30_000 },
+      );
+      expect({ mine: await sagaOf(mine!), theirs: await sagaOf(theirs!) }).toEqual(before);
+      expect(await violationsAfterQuiesce(urls, since)).toEqual([]);
+    });
+  });
+
+  it('when services are SIGKILLed, crash points fire, the broker and PostgreSQL restart, connections are terminated, events are duplicated, offsets rewound and poison sent while 200 orders flow, then no invariant breaks', async () => {
+    const report = await runChaos({
+      orders: 200,
+      ordersPerSecond: 10,
+      instancesPerService: 2,
+      faults: [
+        'kill',
+        'broker-restart',
+        'crash-point',
+        'postgres-restart',
+        'duplicates',
+        'terminate-connections',
+        'offset-reset',
+        'poison',
+      ],
+      faultEveryMs: 2000,
+      faultOrder: 'round-robin',
+      seed: 20261125,
+      quiesceBoundMs: QUIESCE_BOUND_MS,
+      log,
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.orders.accepted).toBe(200);
+    expect(report.orders.completed + report.orders.cancelled).toBe(200);
+    expect(Object.keys(report.faults).sort()).toEqual(
+      [
+        'broker-restart',
+        'crash-point',
+        'duplicates',
+        'kill',
+        'offset-reset',
+        'poison',
+        'postgres-restart',
+        'terminate-connections',
+      ].sort(),
+    );
+    expect(report.quiesceSeconds * 1000).toBeLessThan(QUIESCE_BOUND_MS);
+  });
+
+  it('when the broker is gone, then /health fails instead of a zombie consumer looking healthy, and recovers with it', async () => {
+    const settings = infraSettings();
+    const layout = infraLayout(settings.localDir);
+    const service = await spawnService('notification');
+    try {
+      await waitUntilHealthy(service);
+      await stopEmbeddedKafka(layout);
+      try {
+        await waitFor(
+          'notification /health to fail',
+          async () => ((await fetch(`${service.url}/health`)).status === 503 ? true : undefined),
+          { timeoutMs: 30_000 },
+        );
+      } finally {
+        await startEmbeddedKafka(
+          layout,
+          { client: settings.kafkaPort, controller: settings.kafkaControllerPort },
+          settings.kafkaHeap,
+        );
+      }
+      await waitUntilHealthy(service, 90_000);
+      expect(service.child.exitCode).toBeNull();
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
+interface RawEvent {
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** The first event keyed `key` on `topic`, read with a throwaway group. */
+async function readEvent(brokers: string[], topic: string, key: string): Promise<RawEvent> {
+  const kafka = new Kafka({ clientId: 'forger', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `forger-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  let found: RawEvent | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        if (!found && message.key?.toString() === key) {
+          found = {
+            key,
+            value: message.value?.toString() ?? '',
+            headers: stringHeaders(message.headers),
+          };
+        }
+        return Promise.resolve();
+      },
+    });
+    return await waitFor(`an event keyed ${key} on ${topic}`, () => Promise.resolve(found), { timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+async function produceOnce(brokers: string[], topic: string, event: RawEvent): Promise<void> {
+  const producer = new Kafka({ clientId: 'forger', brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [event] });
+  } finally {
+    await producer.disconnect();
+  }
+}
