@@ -66,7 +66,7 @@ export function deadLetter(message: FailedMessage, failure: Failure, maxBytes: n
   };
   // Headers are stored as jsonb, which has no room for NUL either (an error may quote the poison).
   letter.headers = Object.fromEntries(
-    Object.entries(letter.headers).map(([name, value]) => [name, value.replace(/\u0000/g, '\uFFFD')]),
+    Object.entries(letter.headers).map(([name, value]) => [name, value.replaceAll('\u0000', '\uFFFD')]),
   );
   const excess = messageBytes(letter) - maxBytes;
   if (excess <= 0) {
