@@ -89,7 +89,16 @@ export async function startEmbeddedPostgres(layout: InfraLayout, port: number): 
       : '';
     throw new Error(`initdb failed${hint}: ${error instanceof Error ? error.message : String(error)}`);
   });
-  if (!(await embeddedPostgresRunning(layout))) {
+  if (await embeddedPostgresRunning(layout)) {
+    // postmaster.pid's fourth line is the port the running server listens on.
+    const runningPort = Number(readFileSync(`${layout.postgres.data}/postmaster.pid`, 'utf8').split('\n')[3]);
+    if (runningPort !== port) {
+      throw new Error(
+        `the embedded PostgreSQL of ${layout.postgres.data} already runs on port ${runningPort}, not ${port}; ` +
+          'stop it with `npm run infra:down` (same INFRA_POSTGRES_PORT) or give another INFRA_LOCAL_DIR',
+      );
+    }
+  } else {
     if (user) {
       chownSync(layout.postgres.home, user.uid, user.gid);
     }
