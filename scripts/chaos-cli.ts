@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChaosReport, runChaos } from './chaos/chaos';
 import { CHAOS_FAULTS, ChaosFault } from './chaos/faults';
@@ -8,7 +8,7 @@ import { infraSettings } from './infra/settings';
 
 const usage =
   'usage: npm run test:chaos -- [--orders N] [--minutes M] [--instances K] [--faults kill,broker-restart,…] ' +
-  '[--fault-every-ms MS] [--seed S]';
+  '[--fault-every-ms MS] [--round-robin] [--seed S] [--report FILE]';
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) {
@@ -40,6 +40,12 @@ function print(report: ChaosReport, file: string): void {
     ['orders requested', String(orders.requested)],
     ['orders accepted (202)', String(orders.accepted)],
     ['completed / cancelled', `${orders.completed} / ${orders.cancelled}`],
+    [
+      'cancelled because',
+      Object.entries(orders.cancelReasons)
+        .map(([reason, count]) => `${reason} ${count}`)
+        .join('; '),
+    ],
     ['client retries / gave up', `${orders.clientRetries} / ${orders.clientsGaveUp}`],
     [
       'faults injected',
@@ -61,7 +67,7 @@ function print(report: ChaosReport, file: string): void {
       `  invariant ${violation.invariant}: ${violation.message} (${violation.ids.length}): ${violation.ids.slice(0, 20).join(', ')}\n`,
     );
   }
-  process.stdout.write(`  report written to ${file}\n`);
+  process.stdout.write(`  report written to ${file}, service logs to ${file.replace(/\.json$/, '-logs')}/\n`);
 }
 
 /** `npm run test:chaos`: a long randomized failure-injection run; exit 1 when any invariant is violated. */
@@ -75,25 +81,33 @@ async function main(argv: string[]): Promise<number> {
       faults: { type: 'string' },
       'fault-every-ms': { type: 'string' },
       seed: { type: 'string' },
+      'round-robin': { type: 'boolean' },
+      report: { type: 'string' },
     },
   });
   const orders = positive('orders', values.orders, 2000);
   const minutes = positive('minutes', values.minutes, orders / 20 / 60);
   const seed = positive('seed', values.seed, Date.now() % 1_000_000);
+  const file =
+    values.report ??
+    resolve(
+      infraLayout(infraSettings().localDir).local,
+      'chaos',
+      `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    );
   const report = await runChaos({
     orders,
     ordersPerSecond: orders / (minutes * 60),
     instancesPerService: positive('instances', values.instances, 2),
     faults: faultList(values.faults),
     faultEveryMs: positive('fault-every-ms', values['fault-every-ms'], 4000),
-    faultOrder: 'random',
+    faultOrder: values['round-robin'] ? 'round-robin' : 'random',
     seed,
     quiesceBoundMs: 120_000,
+    logDir: file.replace(/\.json$/, '-logs'),
     log: (line) => process.stdout.write(`[chaos +${process.uptime().toFixed(0)}s] ${line}\n`),
   });
-  const folder = resolve(infraLayout(infraSettings().localDir).local, 'chaos');
-  mkdirSync(folder, { recursive: true });
-  const file = resolve(folder, `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   print(report, file);
   return report.violations.length === 0 ? 0 : 1;

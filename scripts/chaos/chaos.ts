@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceName } from '@app/consistency';
@@ -24,6 +25,8 @@ export interface ChaosOptions {
   seed: number;
   /** The bound within which every saga must be terminal and every invariant hold once faults stop. */
   quiesceBoundMs: number;
+  /** Where each instance's log is written. */
+  logDir: string;
   log: (line: string) => void;
 }
 
@@ -34,6 +37,8 @@ export interface ChaosReport {
     accepted: number;
     completed: number;
     cancelled: number;
+    /** Why orders were cancelled, by the reason's leading words (SKUs and counts left out). */
+    cancelReasons: Record<string, number>;
     clientRetries: number;
     clientsGaveUp: number;
   };
@@ -46,10 +51,11 @@ export interface ChaosReport {
   quiesceBoundSeconds: number;
 }
 
-/** What the services run with under chaos: short saga deadlines, so stuck sagas end within the bound. */
+/** What the services run with under chaos: saga deadlines short enough that stuck sagas end well within the bound. */
 const SERVICE_ENV: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {
-  order: { SAGA_STEP_TIMEOUT_MS: '15000', SAGA_SCAN_INTERVAL_MS: '500' },
-  shipping: { CARRIER_RETRY_BASE_MS: '50' },
+  order: { SAGA_STEP_TIMEOUT_MS: '30000', SAGA_SCAN_INTERVAL_MS: '500' },
+  // A SIGKILLed booking leaves its lock to expire before the redelivery can book.
+  shipping: { CARRIER_RETRY_BASE_MS: '50', SHIPMENT_LOCK_TTL_MS: '5000' },
 };
 const COMMON_ENV: NodeJS.ProcessEnv = {
   // Small enough that the oversized poison fits under the broker's limit.
@@ -79,7 +85,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ]),
   );
   log(`starting ${options.instancesPerService} instance(s) of each service`);
-  const cluster = await Cluster.start({ instancesPerService: options.instancesPerService, env, log, random });
+  mkdirSync(options.logDir, { recursive: true });
+  const cluster = await Cluster.start({
+    instancesPerService: options.instancesPerService,
+    env,
+    log,
+    random,
+    logDir: options.logDir,
+  });
   const tap = await new TopicTap(infra.kafkaBrokers).start();
   const stats = newClientStats();
   const poison = new Map<string, string>();
@@ -131,7 +144,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const accepted = (await Promise.all(placed)).filter((id): id is string => id !== undefined);
     const violations = await quiesce(infra.databaseUrls, since, accepted, stats, tap, poison, options, healing);
     const quiesceSeconds = (Date.now() - healing) / 1000;
-    const outcomes = await countOutcomes(infra.databaseUrls.order, since);
+    const { outcomes, cancelReasons } = await countOutcomes(infra.databaseUrls.order, since);
     return {
       seed: options.seed,
       orders: {
@@ -139,6 +152,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         accepted: accepted.length,
         completed: outcomes.COMPLETED ?? 0,
         cancelled: outcomes.CANCELLED ?? 0,
+        cancelReasons,
         clientRetries: stats.retries,
         clientsGaveUp: stats.gaveUp,
       },
@@ -285,15 +299,27 @@ async function databaseNow(url: string): Promise<Date> {
   }
 }
 
-async function countOutcomes(orderUrl: string, since: Date): Promise<Record<string, number>> {
+async function countOutcomes(
+  orderUrl: string,
+  since: Date,
+): Promise<{ outcomes: Record<string, number>; cancelReasons: Record<string, number> }> {
   const client = new Client({ connectionString: orderUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ status: string; count: number }>(
-      'SELECT status, count(*)::int AS count FROM orders WHERE created_at >= $1 GROUP BY status',
+    const { rows } = await client.query<{ status: string; reason: string | null; count: number }>(
+      `SELECT status, split_part(failure_reason, ':', 1) AS reason, count(*)::int AS count
+       FROM orders WHERE created_at >= $1 GROUP BY 1, 2`,
       [since],
     );
-    return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+    const outcomes: Record<string, number> = {};
+    const cancelReasons: Record<string, number> = {};
+    for (const { status, reason, count } of rows) {
+      outcomes[status] = (outcomes[status] ?? 0) + count;
+      if (status === 'CANCELLED') {
+        cancelReasons[reason ?? 'none'] = (cancelReasons[reason ?? 'none'] ?? 0) + count;
+      }
+    }
+    return { outcomes, cancelReasons };
   } finally {
     await client.end();
   }

@@ -1,4 +1,7 @@
+import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { SERVICES, ServiceName } from '@app/consistency';
+import { CarrierSimulatorServer } from '../../apps/shipping/src/carrier/carrier.simulator';
 import { waitFor } from '../infra/run-command';
 import { freePort, ServiceProcess, spawnService } from '../stack/service-process';
 import type { FaultAction, FaultPoint } from '@app/consistency';
@@ -20,6 +23,8 @@ export interface ClusterOptions {
   env?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   log: (line: string) => void;
   random?: () => number;
+  /** Each instance's output is appended to `<logDir>/<service>-<n>.log` (restarts included). */
+  logDir?: string;
 }
 
 const RESTART_DELAY_MS = 300;
@@ -34,6 +39,9 @@ export class Cluster {
   private stopping = false;
   private readonly held = new Set<ServiceName>();
   private readonly random: () => number;
+  /** One carrier for every shipping instance, outside them, as a real external system would be. */
+  private readonly carrier = new CarrierSimulatorServer({ latencyMs: 20, failureRate: 0 });
+  private carrierUrl = '';
 
   private constructor(private readonly options: ClusterOptions) {
     this.random = options.random ?? Math.random;
@@ -41,6 +49,7 @@ export class Cluster {
 
   static async start(options: ClusterOptions): Promise<Cluster> {
     const cluster = new Cluster(options);
+    cluster.carrierUrl = `http://127.0.0.1:${await cluster.carrier.listen(0)}`;
     for (const service of Object.keys(SERVICES) as ServiceName[]) {
       for (let index = 1; index <= options.instancesPerService; index++) {
         const port = await freePort();
@@ -111,13 +120,26 @@ export class Cluster {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.instances.map((instance) => instance.process?.stop('SIGTERM') ?? Promise.resolve(null)));
+    await this.carrier.close();
   }
 
   private launch(instance: Instance): void {
     void spawnService(
       instance.service,
-      { ...this.options.env?.[instance.service], FAULT_INJECTION: 'true' },
-      { port: instance.port },
+      {
+        ...(instance.service === 'shipping'
+          ? { CARRIER_SIMULATOR_ENABLED: 'false', CARRIER_URL: this.carrierUrl }
+          : {}),
+        ...this.options.env?.[instance.service],
+        FAULT_INJECTION: 'true',
+      },
+      {
+        port: instance.port,
+        onOutput: this.options.logDir
+          ? (chunk) =>
+              appendFileSync(resolve(this.options.logDir ?? '', `${instance.name.replace('#', '-')}.log`), chunk)
+          : undefined,
+      },
     ).then(
       (process) => {
         instance.process = process;

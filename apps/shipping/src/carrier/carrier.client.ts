@@ -4,7 +4,19 @@ import { SHIPPING_OPTIONS } from '../shipping.options';
 import type { ShippingOptions } from '../shipping.options';
 
 export class CarrierUnavailableError extends Error {
-  override readonly name = 'CarrierUnavailableError';
+  override readonly name: string = 'CarrierUnavailableError';
+}
+
+/** The carrier answered with a 4xx: retrying the same request cannot help. */
+export class CarrierRejectedError extends CarrierUnavailableError {
+  override readonly name = 'CarrierRejectedError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Calls the carrier with an idempotency key per order, retrying with backoff and jitter. */
@@ -30,8 +42,15 @@ export class CarrierClient {
     return booking.reference;
   }
 
+  /** Idempotent: a booking the carrier does not know (404) has nothing left to cancel. */
   async cancel(reference: string): Promise<void> {
-    await this.call('DELETE', `/bookings/${reference}`);
+    try {
+      await this.call('DELETE', `/bookings/${reference}`);
+    } catch (error) {
+      if (!(error instanceof CarrierRejectedError && error.status === 404)) {
+        throw error;
+      }
+    }
   }
 
   private async call<T>(
@@ -58,9 +77,12 @@ export class CarrierClient {
         }
         last = `HTTP ${response.status}: ${await response.text()}`;
         if (response.status < 500) {
-          break;
+          throw new CarrierRejectedError(response.status, `carrier ${method} ${path} rejected: ${last}`);
         }
       } catch (error) {
+        if (error instanceof CarrierRejectedError) {
+          throw error;
+        }
         last = (error as Error).message;
       }
       if (attempt < attempts) {

@@ -10,35 +10,37 @@ interface Booking {
   cancelled: boolean;
 }
 
+export interface CarrierSimulatorOptions {
+  latencyMs: number;
+  failureRate: number;
+}
+
 /**
  * A stand-in for an external carrier's HTTP API, with configurable latency and failure rate. Like a
  * real one it honours Idempotency-Key (a retried booking returns the same reference) and, as the
  * guarded resource, rejects a booking whose fencing token is older than one it has seen for the order.
+ * Plain Node, so a test harness can run one carrier for many shipping processes.
  */
-@Injectable()
-export class CarrierSimulator implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(CarrierSimulator.name);
+export class CarrierSimulatorServer {
   private readonly bookings = new Map<string, Booking>();
   private readonly tokens = new Map<string, bigint>();
   private server?: Server;
 
-  constructor(@Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions) {}
+  constructor(private readonly options: CarrierSimulatorOptions) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const { enabled, port } = this.options.simulator;
-    if (!enabled) {
-      return;
-    }
+  /** Listens on 127.0.0.1 (`port` 0 picks a free one); resolves to the port. */
+  async listen(port: number): Promise<number> {
     const server = createServer((request, response) => void this.route(request, response));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
-    this.logger.log(`simulated carrier on 127.0.0.1:${port}`);
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  async close(): Promise<void> {
     const server = this.server;
     if (server) {
       await new Promise((resolve) => server.close(resolve));
@@ -46,7 +48,7 @@ export class CarrierSimulator implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { latencyMs, failureRate } = this.options.simulator;
+    const { latencyMs, failureRate } = this.options;
     await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (Math.random() < failureRate) {
       return reply(response, 503, { error: 'carrier temporarily unavailable' });
@@ -84,6 +86,29 @@ export class CarrierSimulator implements OnApplicationBootstrap, OnModuleDestroy
       this.bookings.set(key, booking);
     }
     return reply(response, 201, booking);
+  }
+}
+
+/** Runs the simulated carrier inside the shipping process when CARRIER_SIMULATOR_ENABLED. */
+@Injectable()
+export class CarrierSimulator implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CarrierSimulator.name);
+  private server?: CarrierSimulatorServer;
+
+  constructor(@Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { enabled, port, latencyMs, failureRate } = this.options.simulator;
+    if (!enabled) {
+      return;
+    }
+    this.server = new CarrierSimulatorServer({ latencyMs, failureRate });
+    await this.server.listen(port);
+    this.logger.log(`simulated carrier on 127.0.0.1:${port}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.server?.close();
   }
 }
 
