@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { EventPayloads, EventType } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency';
-import { waitFor } from '../../scripts/infra/run-command';
+import { REPO_ROOT } from '../../scripts/infra/layout';
+import { runCommand, waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 
@@ -11,6 +12,8 @@ interface OrderView {
   failureReason?: string;
   saga: Array<{ step: string; status: string }>;
 }
+
+const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 
 /** The order service alone, fed its saga's replies straight onto the topics in awkward orders. */
 describe('order saga under reordered and duplicated replies', () => {
@@ -109,5 +112,25 @@ describe('order saga under reordered and duplicated replies', () => {
     const final = await untilSaga(orderId, 5);
     expect(final).toMatchObject({ status: 'COMPLETED' });
     expect(final.failureReason).toBeUndefined();
+  });
+
+  it('when a reply names an order that does not exist, then it is dead-lettered at once as poison', async () => {
+    const stranger = randomUUID();
+    await reply('inventory.reserved', stranger, { items, shippingAddress });
+    const letter = await waitFor(
+      'the dead letter of the stranger reply',
+      async () => {
+        const listing = await runCommand(process.execPath, [...TS_NODE, 'scripts/dlq.ts', 'list', 'inventory.events'], {
+          cwd: REPO_ROOT,
+        });
+        const lines = listing.output.split('\n');
+        const error = lines.findIndex((line) => line.includes(stranger));
+        return error > 0 ? `${lines[error - 1]}\n${lines[error]}` : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 1000 },
+    );
+    expect(letter).toMatch(/reason=poison/);
+    expect(letter).toMatch(/attempts=1/);
+    expect(letter).toMatch(/PoisonMessageError: inventory RESERVED for order .+, which does not exist/);
   });
 });

@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { currentMessage, FaultInjector, OutboxService, TransactionHost } from '@app/consistency';
+import { QueryFailedError } from 'typeorm';
+import { currentMessage, FaultInjector, OutboxService, PoisonMessageError, TransactionHost } from '@app/consistency';
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
 import { OrderSagaMetrics } from './order-saga.metrics';
 import { SAGA_OPTIONS } from './saga.options';
 import type { SagaOptions } from './saga.options';
+
+const FOREIGN_KEY_VIOLATION = '23503';
 
 interface Moved {
   created_at: Date;
@@ -121,9 +124,20 @@ export class OrderSaga {
    */
   private async log(orderId: string, step: string, status: string, detail?: string): Promise<void> {
     const occurredAt = step === 'order' || step === 'scanner' ? null : currentMessage()?.envelope.occurredAt;
-    await this.transactions.manager.query(
-      'INSERT INTO saga_steps (order_id, step, status, detail, at) VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()))',
-      [orderId, step, status, detail ?? null, occurredAt ?? null],
-    );
+    try {
+      await this.transactions.manager.query(
+        'INSERT INTO saga_steps (order_id, step, status, detail, at) VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()))',
+        [orderId, step, status, detail ?? null, occurredAt ?? null],
+      );
+    } catch (error) {
+      // A reply for an order this service never created cannot succeed on any retry.
+      if (
+        error instanceof QueryFailedError &&
+        (error.driverError as { code?: string }).code === FOREIGN_KEY_VIOLATION
+      ) {
+        throw new PoisonMessageError(`${step} ${status} for order ${orderId}, which does not exist`);
+      }
+      throw error;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { EventEnvelope, EventHeaders, isEventType, payloadProblem } from '@app/contracts';
 import { errorText } from '../errors/error-text';
@@ -40,6 +40,7 @@ export interface ConsistentKafkaServerOptions {
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered';
 
 const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
+const OFFSET_COMMIT_EVERY = 100;
 
 /**
  * Nest transport over kafkajs that makes at-least-once delivery safe: each message is handled in
@@ -119,7 +120,8 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     await consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: options.partitionsConcurrently,
-      eachMessage: (payload) => this.handleMessage(payload),
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
@@ -151,19 +153,43 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     (this.config.onFatal ?? (() => process.exit(1)))(error);
   }
 
-  private async handleMessage(payload: EachMessagePayload): Promise<void> {
-    const { topic, partition, message } = payload;
+  /**
+   * Messages of one partition, in order, each in its own transaction. The offset follows the last
+   * committed transaction but goes to Kafka once per batch (and every OFFSET_COMMIT_EVERY messages),
+   * not once per message: a crash in between only redelivers what the inbox already holds.
+   */
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
     const keepAlive = setInterval(
       () => void payload.heartbeat().catch(() => undefined),
       this.config.options.heartbeatIntervalMs,
     );
+    let done: string | undefined;
+    let pending = 0;
+    const commit = async () => {
+      if (done !== undefined && pending > 0) {
+        pending = 0;
+        await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(done) + 1n).toString() }]);
+      }
+    };
     try {
-      const outcome = await this.process(topic, partition, message);
-      this.config.metrics.messages.inc({ topic, outcome });
-      await this.config.faults.hit('consumer.after-commit-before-offset-commit');
-      await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      for (const message of batch.messages) {
+        if (!payload.isRunning() || payload.isStale()) {
+          break;
+        }
+        const outcome = await this.process(topic, partition, message);
+        this.config.metrics.messages.inc({ topic, outcome });
+        await this.config.faults.hit('consumer.after-commit-before-offset-commit');
+        payload.resolveOffset(message.offset);
+        done = message.offset;
+        if (++pending >= OFFSET_COMMIT_EVERY) {
+          await commit();
+        }
+      }
     } finally {
       clearInterval(keepAlive);
+      await commit();
     }
   }
 
