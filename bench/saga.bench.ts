@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
-import { infraLayout } from '../scripts/infra/layout';
+import { infraLayout, REPO_ROOT } from '../scripts/infra/layout';
 import { kafkaPid } from '../scripts/infra/kafka';
 import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
@@ -25,12 +25,18 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'step-seconds': { type: 'string', default: '20' },
     'step-rates': { type: 'string', default: '100,150,200,250,300,350,400' },
+    profile: { type: 'boolean', default: false },
   },
 });
-const RATES = options.rates.split(',').map(Number);
+const rates = (list: string) => list.split(',').filter(Boolean).map(Number);
+const RATES = rates(options.rates);
 const SECONDS = Number(options.seconds);
 const STEP_SECONDS = Number(options['step-seconds']);
-const STEP_RATES = options['step-rates'].split(',').map(Number);
+const STEP_RATES = rates(options['step-rates']);
+/** An order still open after the saga made no progress for this long counts as lost. */
+const STALL_MS = 15_000;
+/** `--profile`: each service writes a V8 CPU profile here when it stops (open it in Chrome DevTools). */
+const PROFILE_DIR = join(REPO_ROOT, '.local', 'profiles');
 const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i}`);
 
 interface LevelResult {
@@ -123,10 +129,22 @@ async function level(stack: Stack, orders: Client, rate: number, seconds: number
         [accepted],
       )
     ).rows[0].n;
-  await waitFor('orders to finish', async () => ((await terminal()) === accepted.length ? true : undefined), {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-  }).catch(() => undefined);
+  // The backlog of one level must drain before the next starts, however long that takes, so the
+  // wait ends only when every order is terminal or none finished for STALL_MS.
+  let finished = 0;
+  let progressAt = performance.now();
+  await waitFor(
+    'orders to finish',
+    async () => {
+      const now = await terminal();
+      if (now > finished) {
+        finished = now;
+        progressAt = performance.now();
+      }
+      return now === accepted.length || performance.now() - progressAt > STALL_MS ? true : undefined;
+    },
+    { timeoutMs: 30 * 60_000, intervalMs: 250 },
+  );
   const cpuAfter = cpuSnapshot(stack);
   const { rows } = await orders.query<{ ms: number }>(
     `SELECT extract(epoch FROM s.at - o.created_at) * 1000 AS ms
@@ -151,7 +169,11 @@ async function level(stack: Stack, orders: Client, rate: number, seconds: number
 }
 
 async function main(): Promise<void> {
-  const stack = await startStack({ log: () => undefined, logLevel: 'warn' });
+  const stack = await startStack({
+    log: () => undefined,
+    logLevel: 'warn',
+    nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+  });
   loadInfraEnv();
   const orders = new Client({ connectionString: process.env.ORDER_DATABASE_URL });
   await orders.connect();

@@ -33,7 +33,12 @@ export function freePort(): Promise<number> {
 export async function spawnService(
   service: ServiceName,
   env: NodeJS.ProcessEnv = {},
-  { port, onOutput, logLevel = 'warn' }: { port?: number; onOutput?: (chunk: string) => void; logLevel?: string } = {},
+  {
+    port,
+    onOutput,
+    logLevel = 'warn',
+    nodeArgs = [],
+  }: { port?: number; onOutput?: (chunk: string) => void; logLevel?: string; nodeArgs?: string[] } = {},
 ): Promise<ServiceProcess> {
   port ??= await freePort();
   const childEnv: NodeJS.ProcessEnv = {
@@ -50,7 +55,7 @@ export async function spawnService(
       delete childEnv[name];
     }
   }
-  const child = spawn(process.execPath, [resolve(REPO_ROOT, 'dist', 'apps', service, 'main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(REPO_ROOT, 'dist', 'apps', service, 'main.js')], {
     cwd: REPO_ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,13 +13,15 @@ export interface StackOptions {
   /** Receives each service's output; omitted, output is only kept in memory. */
   onServiceOutput?: (service: ServiceName, chunk: string) => void;
   logLevel?: string;
+  /** Extra `node` options for every service, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 /**
  * Brings up the infrastructure (reusing running servers) and the four services on their default
  * ports; `stop` ends the services and whatever infrastructure this call started.
  */
-export async function startStack({ log, onServiceOutput, logLevel = 'info' }: StackOptions): Promise<Stack> {
+export async function startStack({ log, onServiceOutput, logLevel = 'info', nodeArgs }: StackOptions): Promise<Stack> {
   const quiet = () => undefined;
   const before = await infraStatus(quiet);
   await infraUp(log);
@@ -33,6 +35,7 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info' }: St
         {
           port: SERVICES[service].port,
           logLevel,
+          nodeArgs,
           onOutput: onServiceOutput && ((chunk) => onServiceOutput(service, chunk)),
         },
       ),

@@ -11,6 +11,7 @@ import { TransactionHost } from '../transaction/transaction-host';
 import { ConsumerMetrics } from './consumer.metrics';
 import { ConsumerOptions } from './consumer.options';
 import { ConsumerState } from './consumer-state';
+import { OffsetCommitter } from './offset-committer';
 import { deadLetter, FailedMessage, Failure } from './dead-letter';
 import { decodeEnvelope } from './decode-envelope';
 import { stringHeaders } from './kafka-headers';
@@ -51,6 +52,7 @@ const OFFSET_COMMIT_EVERY = 100;
 export class ConsistentKafkaServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(ConsistentKafkaServer.name);
   private consumer?: Consumer;
+  private offsets?: OffsetCommitter;
   private purgeTimer?: NodeJS.Timeout;
   private stopping = false;
   /** Restarts since the consumer last joined its group, and when the first of them began. */
@@ -75,6 +77,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   async close(): Promise<void> {
     this.stopping = true;
     clearInterval(this.purgeTimer);
+    await this.offsets?.flush().catch((error: unknown) => this.log.warn(`offset commit failed: ${errorText(error)}`));
     await this.consumer?.disconnect();
   }
 
@@ -98,8 +101,18 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       retry: { retries: 10 },
     });
     this.consumer = consumer;
+    this.offsets?.discard();
+    const offsets = new OffsetCommitter({
+      commit: (topics) => consumer.commitOffsets(topics),
+      intervalMs: options.offsetCommitIntervalMs,
+      every: OFFSET_COMMIT_EVERY,
+      onError: (error) => this.log.warn(`offset commit failed; the inbox absorbs the redelivery: ${errorText(error)}`),
+    });
+    this.offsets = offsets;
     this.config.state.starting();
+    consumer.on(consumer.events.REBALANCING, () => void offsets.flush().catch(() => undefined));
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      offsets.discard();
       this.restarts = 0;
       this.failingSince = undefined;
       this.config.state.joined();
@@ -155,8 +168,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
 
   /**
    * Messages of one partition, in order, each in its own transaction. The offset follows the last
-   * committed transaction but goes to Kafka once per batch (and every OFFSET_COMMIT_EVERY messages),
-   * not once per message: a crash in between only redelivers what the inbox already holds.
+   * committed transaction; the committer batches offsets on their way to Kafka.
    */
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -165,14 +177,6 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       () => void payload.heartbeat().catch(() => undefined),
       this.config.options.heartbeatIntervalMs,
     );
-    let done: string | undefined;
-    let pending = 0;
-    const commit = async () => {
-      if (done !== undefined && pending > 0) {
-        pending = 0;
-        await this.consumer?.commitOffsets([{ topic, partition, offset: (BigInt(done) + 1n).toString() }]);
-      }
-    };
     try {
       for (const message of batch.messages) {
         if (!payload.isRunning() || payload.isStale()) {
@@ -182,14 +186,10 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
         this.config.metrics.messages.inc({ topic, outcome });
         await this.config.faults.hit('consumer.after-commit-before-offset-commit');
         payload.resolveOffset(message.offset);
-        done = message.offset;
-        if (++pending >= OFFSET_COMMIT_EVERY) {
-          await commit();
-        }
+        await this.offsets?.handled(topic, partition, message.offset);
       }
     } finally {
       clearInterval(keepAlive);
-      await commit();
     }
   }
 

@@ -11,6 +11,8 @@ export interface ConsumerOptions {
   /** How long a rebalance waits for members to rejoin; a SIGKILLed member holds it up this long. */
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Longest a handled message's offset waits before it is committed to Kafka. */
+  offsetCommitIntervalMs: number;
   /** How long a consumer that kafkajs gave up on is rebuilt before the process exits. */
   restartWindowMs: number;
   inboxRetentionHours: number;
@@ -26,6 +28,10 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
       CONSUMER_SESSION_TIMEOUT_MS: positiveInt({ default: 10_000, desc: 'Kafka group session timeout' }),
       CONSUMER_REBALANCE_TIMEOUT_MS: positiveInt({ default: 20_000, desc: 'Kafka group rebalance timeout' }),
       CONSUMER_HEARTBEAT_INTERVAL_MS: positiveInt({ default: 1000, desc: 'Kafka heartbeat interval' }),
+      CONSUMER_OFFSET_COMMIT_INTERVAL_MS: positiveInt({
+        default: 1000,
+        desc: 'longest wait before handled offsets are committed (redelivery after a crash is deduplicated)',
+      }),
       CONSUMER_RESTART_WINDOW_MS: positiveInt({
         default: 60_000,
         desc: 'how long a crashed consumer is restarted in-process before the process exits',
@@ -42,6 +48,7 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
     sessionTimeoutMs: clean.CONSUMER_SESSION_TIMEOUT_MS,
     rebalanceTimeoutMs: clean.CONSUMER_REBALANCE_TIMEOUT_MS,
     heartbeatIntervalMs: clean.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    offsetCommitIntervalMs: clean.CONSUMER_OFFSET_COMMIT_INTERVAL_MS,
     restartWindowMs: clean.CONSUMER_RESTART_WINDOW_MS,
     inboxRetentionHours: clean.INBOX_RETENTION_HOURS,
   };

@@ -5,17 +5,22 @@ import { DataSource } from 'typeorm';
 
 const CHANNEL = 'outbox_committed';
 const RECONNECT_DELAY_MS = 1000;
+/**
+ * At most one NOTIFY per window: each is a round trip and a wake-up of every listener, and only
+ * other instances need it (this process's relay is woken in-process), so under load commits share one.
+ */
+const NOTIFY_WINDOW_MS = 20;
 
 /**
  * Cross-process wake-ups over LISTEN/NOTIFY. NOTIFY is sent after the business commit, from the
- * pool and coalesced, because a NOTIFY inside the business transaction would take PostgreSQL's
+ * pool and throttled, because a NOTIFY inside the business transaction would take PostgreSQL's
  * global notify lock at commit and serialise every writer.
  */
 export class OutboxNotifier {
   private readonly logger = new Logger(OutboxNotifier.name);
   private listener?: Client;
   private stopped = false;
-  private notifying = false;
+  private throttled = false;
   private notifyAgain = false;
   private readonly instance = randomUUID();
 
@@ -25,21 +30,23 @@ export class OutboxNotifier {
   ) {}
 
   notify(): void {
-    if (this.notifying) {
+    if (this.throttled) {
       this.notifyAgain = true;
       return;
     }
-    this.notifying = true;
-    this.dataSource
+    this.throttled = true;
+    void this.dataSource
       .query('SELECT pg_notify($1, $2)', [CHANNEL, this.instance])
       .catch((error: Error) => this.logger.warn(`NOTIFY failed; relays fall back to polling: ${error.message}`))
-      .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain && !this.stopped) {
-          this.notifyAgain = false;
-          this.notify();
-        }
-      });
+      .finally(() => setTimeout(() => this.endWindow(), NOTIFY_WINDOW_MS).unref());
+  }
+
+  private endWindow(): void {
+    this.throttled = false;
+    if (this.notifyAgain && !this.stopped) {
+      this.notifyAgain = false;
+      this.notify();
+    }
   }
 
   /** Calls `onNotify` for every commit announced by any process; reconnects when the link drops. */
