@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { InfraLayout } from './layout';
-import { runCommand, waitFor } from './run-command';
+import { GiveUpWaiting, runCommand, waitFor } from './run-command';
 
 /** The broker version the embedded infrastructure runs; kept in step with infra/kafka/pom.xml. */
 export const KAFKA_VERSION = '3.9.1';
@@ -148,6 +148,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** The end of the broker's own output and log, where a failed start says why. */
+function logTail(layout: InfraLayout, lines = 20): string {
+  return [layout.kafka.stdout, layout.kafka.log]
+    .filter((file) => existsSync(file))
+    .map((file) => `--- ${file}\n${readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')}`)
+    .join('\n');
+}
+
 export async function brokerAnswers(brokers: string[]): Promise<true> {
   const admin = new Kafka({
     clientId: 'infra-probe',
@@ -190,12 +198,14 @@ export async function startEmbeddedKafka(layout: InfraLayout, ports: KafkaPorts,
     `the Kafka broker on ${brokers.join(',')} (log: ${layout.kafka.log})`,
     async () => {
       if (kafkaPid(layout) === undefined) {
-        throw new Error(`the broker process exited; see ${layout.kafka.stdout} and ${layout.kafka.log}`);
+        throw new GiveUpWaiting('the broker process exited');
       }
       return brokerAnswers(brokers);
     },
     { timeoutMs: 60_000, intervalMs: 250 },
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n${logTail(layout)}`);
+  });
   return brokers;
 }
 

@@ -17,7 +17,13 @@ export function runCommand(command: string, args: string[], options: SpawnOption
   });
 }
 
-/** Polls `probe` until it returns a value, or fails with the last error after `timeoutMs`. */
+/** Thrown by a `waitFor` probe when waiting longer cannot help, e.g. the awaited process died. */
+export class GiveUpWaiting extends Error {}
+
+/**
+ * Polls `probe` until it returns a value, or fails with the last error after `timeoutMs`; a
+ * `GiveUpWaiting` from the probe fails at once.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
@@ -32,6 +38,9 @@ export async function waitFor<T>(
         return value;
       }
     } catch (error) {
+      if (error instanceof GiveUpWaiting) {
+        throw error;
+      }
       lastError = error;
     }
     await new Promise((done) => setTimeout(done, intervalMs));

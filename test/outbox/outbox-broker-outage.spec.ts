@@ -14,7 +14,8 @@ import { createTopic, sequencesByKey, TopicReader } from '../support/topic-reade
 describe('outbox relay while the broker is down', () => {
   const infra = testInfra();
   const layout = infraLayout(mkdtempSync(join(tmpdir(), 'outbox-outage-')));
-  const ports = { client: 59392, controller: 59393 };
+  // Below the ephemeral port range, so no client connection's local port can hold them.
+  const ports = { client: 29392, controller: 29393 };
   const topic = `outbox-outage-${randomUUID()}`;
   let brokers: string[];
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
