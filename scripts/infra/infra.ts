@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { envPrefix, ServiceName } from '@app/consistency';
+import { ConfigurationError, envPrefix, ServiceName } from '@app/consistency';
 import { infraLayout, InfraLayout } from './layout';
 import { brokerAnswers, kafkaPid, KAFKA_VERSION, startEmbeddedKafka, stopEmbeddedKafka } from './kafka';
 import {
@@ -32,10 +32,14 @@ export async function infraUp(
   mkdirSync(layout.local, { recursive: true });
   const [adminUrl, kafkaBrokers] = await Promise.all([
     settings.externalDatabaseUrl
-      ? ping(settings.externalDatabaseUrl).then(() => settings.externalDatabaseUrl as string)
+      ? external('DATABASE_URL', redact(settings.externalDatabaseUrl), ping(settings.externalDatabaseUrl)).then(
+          () => settings.externalDatabaseUrl as string,
+        )
       : startEmbeddedPostgres(layout, settings.postgresPort),
     settings.externalBrokers
-      ? brokerAnswers(settings.externalBrokers).then(() => settings.externalBrokers as string[])
+      ? external('KAFKA_BROKERS', settings.externalBrokers.join(','), brokerAnswers(settings.externalBrokers)).then(
+          () => settings.externalBrokers as string[],
+        )
       : startEmbeddedKafka(
           layout,
           { client: settings.kafkaPort, controller: settings.kafkaControllerPort },
@@ -63,6 +67,16 @@ export async function infraUp(
     topics,
     started: { postgres: !settings.externalDatabaseUrl, kafka: !settings.externalBrokers },
   };
+}
+
+/** An external server that does not answer is a configuration error: name the variable. */
+async function external(variable: string, value: string, answers: Promise<unknown>): Promise<void> {
+  try {
+    await answers;
+  } catch (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new ConfigurationError(`${variable}=${value} does not answer (${cause}); unset it to use the embedded server`);
+  }
 }
 
 /** Stops what `infraUp` started; external servers are never touched. */

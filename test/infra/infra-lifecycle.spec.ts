@@ -57,6 +57,28 @@ describe('npm run infra:up / infra:down', () => {
     expect(result.output).toContain('docker compose up');
   });
 
+  it('when KAFKA_BROKERS or DATABASE_URL points at a server that does not answer, then it exits 1 naming the variable', async () => {
+    const env = { ...process.env, INFRA_LOCAL_DIR: join(local, 'external') };
+    const noBroker = await runCommand('npm', ['run', '--silent', 'infra:up'], {
+      cwd: REPO_ROOT,
+      env: { ...env, DATABASE_URL: testInfra().adminUrl, KAFKA_BROKERS: '127.0.0.1:1' },
+    });
+    expect(noBroker).toEqual({ code: 1, output: expect.stringContaining('KAFKA_BROKERS=127.0.0.1:1 does not answer') });
+    const noDatabase = await runCommand('npm', ['run', '--silent', 'infra:up'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...env,
+        DATABASE_URL: 'postgres://user:secret@127.0.0.1:1/db',
+        KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      },
+    });
+    expect(noDatabase).toEqual({
+      code: 1,
+      output: expect.stringContaining('DATABASE_URL=postgres://user:***@127.0.0.1:1/db'),
+    });
+    expect(noDatabase.output).not.toContain('secret');
+  });
+
   afterAll(async () => {
     await infra('down', local);
     rmSync(local, { recursive: true, force: true });

@@ -117,12 +117,13 @@ export async function startConsumerApp(
   kafkaBrokers: string[],
   topic: string,
   groupId: string,
+  env: Record<string, string> = {},
 ): Promise<ConsumerTestApp> {
   const { app, config, dataSource } = await createTestApp(
     'inventory',
     databaseUrl,
     kafkaBrokers,
-    { CONSUMER_RETRY_BASE_MS: '50', CONSUMER_MAX_ATTEMPTS: '5' },
+    { CONSUMER_RETRY_BASE_MS: '50', CONSUMER_MAX_ATTEMPTS: '5', ...env },
     { migrations: [CreateEffects1764000000200], controllers: [EffectsController] },
   );
   const registry = app.get<Registry>(METRICS_REGISTRY);

@@ -74,11 +74,16 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     }
   }
 
+  /** Commits what was handled, lets the running batch finish (it commits its own), then leaves. */
   async close(): Promise<void> {
     this.stopping = true;
     clearInterval(this.purgeTimer);
-    await this.offsets?.flush().catch((error: unknown) => this.log.warn(`offset commit failed: ${errorText(error)}`));
+    await this.flushOffsets();
     await this.consumer?.disconnect();
+  }
+
+  private async flushOffsets(): Promise<void> {
+    await this.offsets?.flush().catch((error: unknown) => this.log.warn(`offset commit failed: ${errorText(error)}`));
   }
 
   on(): never {
@@ -110,7 +115,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     });
     this.offsets = offsets;
     this.config.state.starting();
-    consumer.on(consumer.events.REBALANCING, () => void offsets.flush().catch(() => undefined));
+    consumer.on(consumer.events.REBALANCING, () => void this.flushOffsets());
     consumer.on(consumer.events.GROUP_JOIN, () => {
       offsets.discard();
       this.restarts = 0;
@@ -190,6 +195,9 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       }
     } finally {
       clearInterval(keepAlive);
+      if (this.stopping) {
+        await this.flushOffsets();
+      }
     }
   }
 
