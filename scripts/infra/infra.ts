@@ -75,7 +75,9 @@ async function external(variable: string, value: string, answers: Promise<unknow
     await answers;
   } catch (error) {
     const cause = error instanceof Error ? error.message : String(error);
-    throw new ConfigurationError(`${variable}=${value} does not answer (${cause}); unset it to use the embedded server`);
+    throw new ConfigurationError(
+      `${variable}=${value} does not answer (${cause}); unset it to use the embedded server`,
+    );
   }
 }
 
