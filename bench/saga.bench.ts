@@ -11,7 +11,9 @@ import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
 import { runBenchmark, writeResult } from './results';
 import { percentile, printTable } from './stats';
-import { loadInfraEnv } from '@app/consistency';
+import { consumerGroupId, envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { consumerLag } from '../scripts/chaos/consumer-lag';
+import { CONSUMES } from '../scripts/chaos/faults';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -60,22 +62,23 @@ function sustainable(result: LevelResult): boolean {
   return result.p99 < 500 && result.lost === 0 && result.cancelled === 0 && result.errors === 0;
 }
 
-function cpuSeconds(pid: number | undefined): number {
+/** CPU seconds of a process; with `reaped`, also of its children that exited. */
+function cpuSeconds(pid: number | undefined, reaped = false): number {
   if (!pid) {
     return 0;
   }
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').map(Number);
+    return (fields[11] + fields[12] + (reaped ? fields[13] + fields[14] : 0)) / 100;
   } catch {
     return 0;
   }
 }
 
-/** CPU of the PostgreSQL server: the postmaster and all its backends. */
+/** CPU of the PostgreSQL server: the postmaster, its live backends and those that ended. */
 function postgresCpu(): number {
   const postmaster = Number(readFileSync(join(infraLayout().postgres.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  let total = cpuSeconds(postmaster);
+  let total = cpuSeconds(postmaster, true);
   for (const child of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(' ')) {
     total += cpuSeconds(Number(child));
   }
@@ -92,7 +95,28 @@ function cpuSnapshot(stack: Stack): Record<string, number> {
   return snapshot;
 }
 
-async function level(stack: Stack, orders: Client, rate: number, seconds: number): Promise<LevelResult> {
+/** Where the bench looks for unfinished work: the order database, and every service's outbox and consumer group. */
+interface Probes {
+  orders: Client;
+  databases: Record<ServiceName, Client>;
+  brokers: string[];
+}
+
+/** Events not yet handled: outbox rows not yet published plus consumer lag, over all services. */
+async function backlog({ databases, brokers }: Probes): Promise<number> {
+  const counts = await Promise.all(
+    SERVICE_NAMES.map(async (service) => {
+      const { rows } = await databases[service].query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM outbox WHERE status = 'PENDING'`,
+      );
+      return rows[0].n + (await consumerLag(brokers, consumerGroupId(service), CONSUMES[service]));
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
+}
+
+async function level(stack: Stack, probes: Probes, rate: number, seconds: number): Promise<LevelResult> {
+  const { orders } = probes;
   const total = Math.round(rate * seconds);
   const accepted: string[] = [];
   let errors = 0;
@@ -136,21 +160,21 @@ async function level(stack: Stack, orders: Client, rate: number, seconds: number
         [accepted],
       )
     ).rows[0].n;
-  // The backlog of one level must drain before the next starts, however long that takes, so the
-  // wait ends only when every order is terminal or none finished for STALL_MS.
-  let finished = 0;
-  let progressAt = performance.now();
+  // One level's backlog must drain before the next starts, however long that takes (orders the
+  // saga timed out may still have events in flight), so the wait ends only when nothing is left
+  // or nothing moved for STALL_MS.
+  let progress = { finished: -1, left: Number.POSITIVE_INFINITY, at: performance.now() };
   await waitFor(
-    'orders to finish',
+    'the saga backlog to drain',
     async () => {
-      const now = await terminal();
-      if (now > finished) {
-        finished = now;
-        progressAt = performance.now();
+      const [finished, left] = [await terminal(), await backlog(probes)];
+      if (finished > progress.finished || left < progress.left) {
+        progress = { finished, left, at: performance.now() };
       }
-      return now === accepted.length || performance.now() - progressAt > STALL_MS ? true : undefined;
+      const drained = finished === accepted.length && left === 0;
+      return drained || performance.now() - progress.at > STALL_MS ? true : undefined;
     },
-    { timeoutMs: 30 * 60_000, intervalMs: 250 },
+    { timeoutMs: 30 * 60_000, intervalMs: 500 },
   );
   const cpuAfter = cpuSnapshot(stack);
   const { rows } = await orders.query<{ ms: number }>(
@@ -188,9 +212,19 @@ async function main(): Promise<void> {
     nodeArgs: options.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   });
   loadInfraEnv();
-  const orders = new Client({ connectionString: process.env.ORDER_DATABASE_URL });
-  await orders.connect();
+  const databases = Object.fromEntries(
+    SERVICE_NAMES.map((service) => [
+      service,
+      new Client({ connectionString: process.env[`${envPrefix(service)}_DATABASE_URL`] }),
+    ]),
+  ) as Record<ServiceName, Client>;
+  const probes: Probes = {
+    orders: databases.order,
+    databases,
+    brokers: String(process.env.KAFKA_BROKERS).split(','),
+  };
   try {
+    await Promise.all(Object.values(databases).map((client) => client.connect()));
     for (const sku of SKUS) {
       await fetch(`${stack.url('inventory')}/inventory/${sku}`, {
         method: 'PUT',
@@ -198,15 +232,15 @@ async function main(): Promise<void> {
         body: JSON.stringify({ available: 10_000_000 }),
       });
     }
-    await level(stack, orders, 20, 5);
+    await level(stack, probes, 20, 5);
     const levels: LevelResult[] = [];
     for (const rate of RATES) {
-      levels.push(await level(stack, orders, rate, SECONDS));
+      levels.push(await level(stack, probes, rate, SECONDS));
       process.stdout.write(`${rate}/s: p99 ${Math.round(levels.at(-1)?.p99 ?? 0)} ms\n`);
     }
     const steps: LevelResult[] = [];
     for (const rate of STEP_RATES) {
-      const step = await level(stack, orders, rate, STEP_SECONDS);
+      const step = await level(stack, probes, rate, STEP_SECONDS);
       steps.push(step);
       process.stdout.write(`step ${rate}/s: p99 ${Math.round(step.p99)} ms, lost ${step.lost}\n`);
       if (!sustainable(step)) {
@@ -239,7 +273,7 @@ async function main(): Promise<void> {
     const at = new Date().toISOString();
     writeResult('saga', at, { benchmark: 'saga', at, levels, steps, sustainedRate: sustained?.targetRate ?? null });
   } finally {
-    await orders.end();
+    await Promise.all(Object.values(databases).map((client) => client.end()));
     await stack.stop();
   }
 }

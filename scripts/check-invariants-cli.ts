@@ -1,4 +1,4 @@
-import { envPrefix, loadInfraEnv, SERVICES, ServiceName, validateEnv } from '@app/consistency';
+import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName, validateEnv } from '@app/consistency';
 import { url } from 'envalid';
 import { checkInvariants } from './invariants/check-invariants';
 
@@ -11,7 +11,7 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`--since takes an ISO date-time, got "${sinceArg}"`);
   }
   const urls = {} as Record<ServiceName, string>;
-  for (const service of Object.keys(SERVICES) as ServiceName[]) {
+  for (const service of SERVICE_NAMES) {
     const variable = `${envPrefix(service)}_DATABASE_URL`;
     urls[service] = validateEnv({ [variable]: url() })[variable];
   }

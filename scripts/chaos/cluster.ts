@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { CarrierSimulatorServer } from '../../apps/shipping/src/carrier/carrier.simulator';
 import { waitFor } from '../infra/run-command';
 import { freePort, ServiceProcess, spawnService } from '../stack/service-process';
@@ -50,7 +50,7 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const cluster = new Cluster(options);
     cluster.carrierUrl = `http://127.0.0.1:${await cluster.carrier.listen(0)}`;
-    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    for (const service of SERVICE_NAMES) {
       for (let index = 1; index <= options.instancesPerService; index++) {
         const port = await freePort();
         cluster.instances.push({

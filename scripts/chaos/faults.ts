@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { consumerGroupId, FaultAction, FaultPoint, SERVICES, ServiceName, toOutboxMessage } from '@app/consistency';
+import {
+  consumerGroupId,
+  FaultAction,
+  FaultPoint,
+  SERVICE_NAMES,
+  ServiceName,
+  toOutboxMessage,
+} from '@app/consistency';
 import { ALL_TOPICS, deadLetterTopic, Topic, Topics } from '@app/contracts';
 import { INVENTORY_CONSUMES } from '../../apps/inventory/src/inventory.topics';
 import { NOTIFICATION_CONSUMES } from '../../apps/notification/src/notification.topics';
@@ -135,7 +142,7 @@ async function restartPostgres({ settings, layout }: FaultContext): Promise<stri
 }
 
 async function terminateConnections({ infra, random }: FaultContext): Promise<string> {
-  const service = pickOne(random, Object.keys(SERVICES) as ServiceName[]);
+  const service = pickOne(random, SERVICE_NAMES);
   const admin = new Client({ connectionString: infra.adminUrl });
   await admin.connect();
   try {
@@ -180,7 +187,7 @@ async function produceDuplicates({ infra, tap, random }: FaultContext): Promise<
 
 /** Stops a consumer's every instance, rewinds its group to the start of its topics, starts them again. */
 async function resetOffsets({ cluster, infra, random, log }: FaultContext): Promise<string> {
-  const service = pickOne(random, Object.keys(SERVICES) as ServiceName[]);
+  const service = pickOne(random, SERVICE_NAMES);
   await cluster.hold(service);
   const admin = new Kafka({ clientId: 'chaos', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   try {

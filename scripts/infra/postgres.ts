@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { InfraLayout } from './layout';
 import { runCommand, waitFor } from './run-command';
 
@@ -157,7 +157,7 @@ export async function createServiceDatabases(adminUrl: string): Promise<Record<S
   await client.connect();
   try {
     const urls = {} as Record<ServiceName, string>;
-    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    for (const service of SERVICE_NAMES) {
       const name = serviceDatabaseName(service);
       const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount === 0) {

@@ -1,4 +1,4 @@
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName, SERVICES } from '@app/consistency';
 import { infraDown, infraStatus, infraUp } from '../infra/infra';
 import { ServiceProcess, spawnService, waitUntilHealthy } from './service-process';
 
@@ -26,7 +26,7 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   const before = await infraStatus(quiet);
   await infraUp(log);
   const startedInfra = !(before.postgres && before.kafka);
-  const names = Object.keys(SERVICES) as ServiceName[];
+  const names = SERVICE_NAMES;
   const running = await Promise.all(
     names.map((service) =>
       spawnService(

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { consumerGroupId, FaultPoint, SERVICES, ServiceName, stringHeaders } from '@app/consistency';
+import { consumerGroupId, FaultPoint, SERVICE_NAMES, ServiceName, stringHeaders } from '@app/consistency';
 import { Topics } from '@app/contracts';
 import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
 import { ChaosReport } from '../../scripts/chaos/chaos';
@@ -24,10 +24,7 @@ import { testInfra } from '../support/infra-env';
 const QUIESCE_BOUND_MS = 90_000;
 
 const databaseUrls = (infra: ReturnType<typeof testInfra>) =>
-  Object.fromEntries((Object.keys(SERVICES) as ServiceName[]).map((s) => [s, infra.databaseUrl(s)])) as Record<
-    ServiceName,
-    string
-  >;
+  Object.fromEntries(SERVICE_NAMES.map((s) => [s, infra.databaseUrl(s)])) as Record<ServiceName, string>;
 
 /** Polls the invariant checker until it finds nothing or the bound runs out; returns what it last found. */
 async function violationsAfterQuiesce(urls: Record<ServiceName, string>, since: Date): Promise<Violation[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand } from '../../scripts/infra/run-command';
@@ -9,9 +9,10 @@ import { testInfra } from '../support/infra-env';
 /** The checker must be able to fail: broken states are planted, reported, then removed. */
 describe('invariant checker', () => {
   const infra = testInfra();
-  const urls = Object.fromEntries(
-    (Object.keys(SERVICES) as ServiceName[]).map((service) => [service, infra.databaseUrl(service)]),
-  ) as Record<ServiceName, string>;
+  const urls = Object.fromEntries(SERVICE_NAMES.map((service) => [service, infra.databaseUrl(service)])) as Record<
+    ServiceName,
+    string
+  >;
   const pending = randomUUID();
   const completed = randomUUID();
   const sku = `DRIFT-${randomUUID().slice(0, 8)}`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -37,8 +37,8 @@ describe('the order saga end to end', () => {
   }
 
   beforeAll(async () => {
-    await Promise.all((Object.keys(SERVICES) as ServiceName[]).map((service) => start(service)));
-    for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    await Promise.all(SERVICE_NAMES.map((service) => start(service)));
+    for (const service of SERVICE_NAMES) {
       const client = new Client({ connectionString: infra.databaseUrl(service) });
       await client.connect();
       databases.set(service, client);
@@ -273,7 +273,7 @@ describe('the order saga end to end', () => {
     const orderIds = [...new Set(placed)];
     await Promise.all(orderIds.map(async (orderId) => expectSettled(await terminal(orderId))));
     const databaseUrls = Object.fromEntries(
-      (Object.keys(SERVICES) as ServiceName[]).map((service) => [service, infra.databaseUrl(service)]),
+      SERVICE_NAMES.map((service) => [service, infra.databaseUrl(service)]),
     ) as Record<ServiceName, string>;
     expect(await checkInvariants(databaseUrls, { orderIds })).toEqual([]);
   });

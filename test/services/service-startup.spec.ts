@@ -1,8 +1,8 @@
-import { SERVICES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES } from '@app/consistency';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 
-const services = Object.keys(SERVICES) as ServiceName[];
+const services = SERVICE_NAMES;
 
 describe('service processes', () => {
   testInfra();

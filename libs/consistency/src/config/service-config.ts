@@ -15,6 +15,8 @@ export const SERVICES = {
 
 export type ServiceName = keyof typeof SERVICES;
 
+export const SERVICE_NAMES = Object.keys(SERVICES) as ServiceName[];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** What every service needs to start; service-specific settings are validated beside it. */
