@@ -11,9 +11,8 @@ import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
 import { runBenchmark, writeResult } from './results';
 import { percentile, printTable } from './stats';
-import { consumerGroupId, envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
-import { consumerLag } from '../scripts/chaos/consumer-lag';
-import { CONSUMES } from '../scripts/chaos/faults';
+import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { serviceBacklog } from '../scripts/stack/backlog';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -102,15 +101,10 @@ interface Probes {
   brokers: string[];
 }
 
-/** Events not yet handled: outbox rows not yet published plus consumer lag, over all services. */
+/** Events not yet handled, over all services. */
 async function backlog({ databases, brokers }: Probes): Promise<number> {
   const counts = await Promise.all(
-    SERVICE_NAMES.map(async (service) => {
-      const { rows } = await databases[service].query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM outbox WHERE status = 'PENDING'`,
-      );
-      return rows[0].n + (await consumerLag(brokers, consumerGroupId(service), CONSUMES[service]));
-    }),
+    SERVICE_NAMES.map((service) => serviceBacklog(databases[service], brokers, service)),
   );
   return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { CarrierSimulatorServer } from '../../apps/shipping/src/carrier/carrier.simulator';
 import { waitFor } from '../infra/run-command';
-import { freePort, ServiceProcess, spawnService } from '../stack/service-process';
+import { armFault, freePort, ServiceProcess, spawnService } from '../stack/service-process';
 import type { FaultAction, FaultPoint } from '@app/consistency';
 
 export interface Instance {
@@ -83,14 +83,7 @@ export class Cluster {
   }
 
   async arm(instance: Instance, point: FaultPoint, action: FaultAction): Promise<void> {
-    const response = await fetch(`${instance.url}/faults/${point}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(action),
-    });
-    if (!response.ok) {
-      throw new Error(`arming ${point} on ${instance.name}: HTTP ${response.status} ${await response.text()}`);
-    }
+    await armFault(instance.url, point, action);
   }
 
   /** Stops every instance of a service (SIGTERM) and keeps them down until `release`. */

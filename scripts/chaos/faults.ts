@@ -10,11 +10,8 @@ import {
   toOutboxMessage,
 } from '@app/consistency';
 import { ALL_TOPICS, deadLetterTopic, Topic, Topics } from '@app/contracts';
-import { INVENTORY_CONSUMES } from '../../apps/inventory/src/inventory.topics';
-import { NOTIFICATION_CONSUMES } from '../../apps/notification/src/notification.topics';
-import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
-import { SHIPPING_CONSUMES } from '../../apps/shipping/src/shipping.topics';
 import { InfraEndpoints } from '../infra/infra';
+import { CONSUMES } from '../stack/backlog';
 import { startEmbeddedKafka, stopEmbeddedKafka } from '../infra/kafka';
 import { InfraLayout } from '../infra/layout';
 import { serviceDatabaseName, startEmbeddedPostgres, stopEmbeddedPostgres } from '../infra/postgres';
@@ -34,13 +31,6 @@ export const CHAOS_FAULTS = [
 ] as const;
 
 export type ChaosFault = (typeof CHAOS_FAULTS)[number];
-
-export const CONSUMES: Record<ServiceName, readonly Topic[]> = {
-  order: ORDER_CONSUMES,
-  inventory: INVENTORY_CONSUMES,
-  shipping: SHIPPING_CONSUMES,
-  notification: NOTIFICATION_CONSUMES,
-};
 
 /** Where each fault point is reached; the outbox and consumer points are in every service. */
 const POINT_OWNERS: Record<FaultPoint, readonly ServiceName[]> = {

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { envPrefix, ServiceName } from '@app/consistency';
+import { envPrefix, FaultAction, FaultPoint, ServiceName } from '@app/consistency';
 import { REPO_ROOT } from '../infra/layout';
 import { waitFor } from '../infra/run-command';
 
@@ -113,4 +113,16 @@ export async function waitUntilHealthy(service: ServiceProcess, timeoutMs = 60_0
 
 function lastOutput(service: ServiceProcess): string {
   return `--- last output of ${service.service} ---\n${service.output().slice(-4000)}`;
+}
+
+/** Arms a fault point through a service's `/faults` control surface (the service runs with fault injection on). */
+export async function armFault(baseUrl: string, point: FaultPoint, action: FaultAction): Promise<void> {
+  const response = await fetch(`${baseUrl}/faults/${point}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(action),
+  });
+  if (!response.ok) {
+    throw new Error(`arming ${point} at ${baseUrl}: HTTP ${response.status} ${await response.text()}`);
+  }
 }

@@ -8,7 +8,7 @@ import { Topics } from '@app/contracts';
 import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
 import { ChaosReport } from '../../scripts/chaos/chaos';
 import { CHAOS_FAULTS } from '../../scripts/chaos/faults';
-import { consumerLag } from '../../scripts/chaos/consumer-lag';
+import { consumerLag } from '../../scripts/stack/backlog';
 import { Cluster, Instance } from '../../scripts/chaos/cluster';
 import { newClientStats, OrderRequest, placeOrder } from '../../scripts/chaos/order-clients';
 import { infraLayout } from '../../scripts/infra/layout';

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics } from '@app/contracts';
-import { consumerGroupId, toOutboxMessage } from '@app/consistency';
+import { toOutboxMessage } from '@app/consistency';
 import { waitFor } from '../../scripts/infra/run-command';
-import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
+import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { TopicReader } from '../support/topic-reader';
-import { INVENTORY_CONSUMES } from '../../apps/inventory/src/inventory.topics';
-import { consumerLag } from '../../scripts/chaos/consumer-lag';
+import { serviceBacklog } from '../../scripts/stack/backlog';
 
 /** The inventory service as a real process, SIGKILLed after its transaction commits but before its offset does. */
 describe('consumer killed between the database commit and the offset commit', () => {
@@ -29,14 +28,11 @@ describe('consumer killed between the database commit and the offset commit', ()
     await database?.end();
   });
 
-  /** Waits until the inventory group has consumed everything on its topics, so ours is next. */
+  /** Waits until inventory has consumed everything on its topics and published its events, so ours is next. */
   async function caughtUp(): Promise<void> {
     await waitFor(
       'inventory to consume the backlog',
-      async () =>
-        (await consumerLag(infra.kafkaBrokers, consumerGroupId('inventory'), INVENTORY_CONSUMES)) === 0
-          ? true
-          : undefined,
+      async () => ((await serviceBacklog(database, infra.kafkaBrokers, 'inventory')) === 0 ? true : undefined),
       { timeoutMs: 60_000, intervalMs: 200 },
     );
   }
@@ -58,12 +54,7 @@ describe('consumer killed between the database commit and the offset commit', ()
       body: JSON.stringify({ available: 5 }),
     });
     await caughtUp();
-    const armed = await fetch(`${crashing.url}/faults/consumer.after-commit-before-offset-commit`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'crash' }),
-    });
-    expect(armed.status).toBe(200);
+    await armFault(crashing.url, 'consumer.after-commit-before-offset-commit', { kind: 'crash' });
     const orderId = randomUUID();
     const { message } = toOutboxMessage({
       type: 'order.created',

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { consumerGroupId } from '@app/consistency';
+import { FaultPoint } from '@app/consistency';
 import { Topics } from '@app/contracts';
-import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
-import { consumerLag } from '../../scripts/chaos/consumer-lag';
+import { serviceBacklog } from '../../scripts/stack/backlog';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
+import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { TopicReader } from '../support/topic-reader';
 
 const order = {
@@ -36,26 +35,15 @@ describe('outbox relay under SIGKILL', () => {
    * Arms the crash once the service is idle, so the crash hits our order's event and not a dead
    * letter of some earlier suite's leftovers that the service's consumer or relay is still handling.
    */
-  async function placeOrderThenDie(faultPoint: string): Promise<string> {
+  async function placeOrderThenDie(faultPoint: FaultPoint): Promise<string> {
     const service = await spawnService('order', { FAULT_INJECTION: 'true' });
     await waitUntilHealthy(service);
     await waitFor(
       'the order service to be idle',
-      async () => {
-        const lag = await consumerLag(infra.kafkaBrokers, consumerGroupId('order'), ORDER_CONSUMES);
-        const { rows } = await database.query<{ pending: number }>(
-          `SELECT count(*)::int AS pending FROM outbox WHERE status = 'PENDING'`,
-        );
-        return lag === 0 && rows[0].pending === 0 ? true : undefined;
-      },
+      async () => ((await serviceBacklog(database, infra.kafkaBrokers, 'order')) === 0 ? true : undefined),
       { timeoutMs: 60_000 },
     );
-    const armed = await fetch(`${service.url}/faults/${faultPoint}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ kind: 'crash' }),
-    });
-    expect(armed.status).toBe(200);
+    await armFault(service.url, faultPoint, { kind: 'crash' });
     const response = await fetch(`${service.url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
