@@ -10,15 +10,16 @@ import { kafkaPid } from '../scripts/infra/kafka';
 import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
 import { runBenchmark, writeResult } from './results';
-import { percentile, printTable } from './stats';
+import { median, percentile, printTable } from './stats';
 import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { serviceBacklog } from '../scripts/stack/backlog';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
  * omission), POST → COMPLETED latency is read from the order database's own timestamps, and every
- * accepted order must reach a terminal state. Then the load is stepped up to find the highest rate
- * whose p99 stays under 500 ms with nothing lost.
+ * accepted order must reach a terminal state. Each level runs `--reps` times (medians reported);
+ * then the load is stepped up to find the highest rate whose p99 stays under 500 ms with every
+ * order completed.
  */
 const { values: options } = parseArgs({
   options: {
@@ -26,6 +27,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'step-seconds': { type: 'string', default: '20' },
     'step-rates': { type: 'string', default: '25,50,75,100,125,150,200,250,300' },
+    reps: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -34,6 +36,7 @@ const RATES = rates(options.rates);
 const SECONDS = Number(options.seconds);
 const STEP_SECONDS = Number(options['step-seconds']);
 const STEP_RATES = rates(options['step-rates']);
+const REPETITIONS = Number(options.reps);
 /** An order still open after the saga made no progress for this long counts as lost. */
 const STALL_MS = 15_000;
 /** `--profile`: each service writes a V8 CPU profile here when it stops (open it in Chrome DevTools). */
@@ -43,6 +46,8 @@ const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i}`);
 interface LevelResult {
   targetRate: number;
   seconds: number;
+  /** Runs this result sums (counts) or takes the median of (rates, latencies, CPU). */
+  runs: number;
   achievedRate: number;
   accepted: number;
   errors: number;
@@ -54,6 +59,29 @@ interface LevelResult {
   p99: number;
   max: number;
   cpuSeconds: Record<string, number>;
+}
+
+/** Several runs of one level as one: counts summed, so any loss shows, the rest as medians. */
+function combine(runs: LevelResult[]): LevelResult {
+  const mid = (pick: (run: LevelResult) => number) => median(runs.map(pick));
+  const sum = (pick: (run: LevelResult) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  return {
+    targetRate: runs[0].targetRate,
+    seconds: runs[0].seconds,
+    runs: runs.length,
+    achievedRate: mid((run) => run.achievedRate),
+    accepted: sum((run) => run.accepted),
+    errors: sum((run) => run.errors),
+    lost: sum((run) => run.lost),
+    cancelled: sum((run) => run.cancelled),
+    p50: mid((run) => run.p50),
+    p95: mid((run) => run.p95),
+    p99: mid((run) => run.p99),
+    max: mid((run) => run.max),
+    cpuSeconds: Object.fromEntries(
+      Object.keys(runs[0].cpuSeconds).map((name) => [name, mid((run) => run.cpuSeconds[name])]),
+    ),
+  };
 }
 
 /** Every order completed (none lost, none cancelled by a timeout) with p99 under 500 ms. */
@@ -181,6 +209,7 @@ async function level(stack: Stack, probes: Probes, rate: number, seconds: number
   return {
     targetRate: rate,
     seconds,
+    runs: 1,
     achievedRate,
     accepted: accepted.length,
     errors,
@@ -229,8 +258,12 @@ async function main(): Promise<void> {
     await level(stack, probes, 20, 5);
     const levels: LevelResult[] = [];
     for (const rate of RATES) {
-      levels.push(await level(stack, probes, rate, SECONDS));
-      process.stdout.write(`${rate}/s: p99 ${Math.round(levels.at(-1)?.p99 ?? 0)} ms\n`);
+      const runs: LevelResult[] = [];
+      for (let rep = 1; rep <= REPETITIONS; rep++) {
+        runs.push(await level(stack, probes, rate, SECONDS));
+        process.stdout.write(`${rate}/s run ${rep}/${REPETITIONS}: p99 ${Math.round(runs[rep - 1].p99)} ms\n`);
+      }
+      levels.push(combine(runs));
     }
     const steps: LevelResult[] = [];
     for (const rate of STEP_RATES) {
@@ -243,7 +276,7 @@ async function main(): Promise<void> {
     }
     const sustained = steps.filter(sustainable).at(-1);
     const row = (result: LevelResult) => [
-      `${result.targetRate}/s × ${result.seconds} s`,
+      `${result.targetRate}/s × ${result.seconds} s${result.runs > 1 ? ` (median of ${result.runs})` : ''}`,
       result.achievedRate,
       result.p50,
       result.p95,
