@@ -5,7 +5,7 @@ import { ServiceName } from '@app/consistency';
 import { infraUp } from '../infra/infra';
 import { infraLayout } from '../infra/layout';
 import { infraSettings } from '../infra/settings';
-import { checkInvariants, Violation } from '../invariants/check-invariants';
+import { checkInvariants, Violation, violationsOnceSettled } from '../invariants/check-invariants';
 import { Cluster } from './cluster';
 import { ChaosFault, faultsAvailable, injectFault, poisonNotDeadLettered } from './faults';
 import { ClientStats, newClientStats, OrderRequest, placeOrder } from './order-clients';
@@ -181,17 +181,15 @@ async function quiesce(
   options: ChaosOptions,
   started: number,
 ): Promise<Violation[]> {
-  for (;;) {
-    const violations = [
+  return violationsOnceSettled(
+    async () => [
       ...(await checkInvariants(databaseUrls, { since })),
       ...(await clientViolations(databaseUrls.order, accepted, stats)),
       ...poisonViolations(tap, poison),
-    ];
-    if (violations.length === 0 || Date.now() - started > options.quiesceBoundMs) {
-      return violations;
-    }
-    await new Promise((done) => setTimeout(done, 1000));
-  }
+    ],
+    started + options.quiesceBoundMs,
+    1000,
+  );
 }
 
 /** Every 202 names an order that exists, one key never yields two orders, and no request was refused. */

@@ -148,3 +148,21 @@ async function effectsPerOrder(databases: Databases, orders: OrderRow[], ids: st
   }
   return [...byMessage.values()];
 }
+
+/**
+ * Runs `check` until it finds nothing or `deadline` (epoch ms) passes, and returns what it found
+ * last: after faults stop, the suite needs time to settle, and only what outlasts it is a violation.
+ */
+export async function violationsOnceSettled(
+  check: () => Promise<Violation[]>,
+  deadline: number,
+  intervalMs = 500,
+): Promise<Violation[]> {
+  for (;;) {
+    const violations = await check();
+    if (violations.length === 0 || Date.now() > deadline) {
+      return violations;
+    }
+    await new Promise((done) => setTimeout(done, intervalMs));
+  }
+}

@@ -16,7 +16,7 @@ import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka
 import { infraSettings } from '../../scripts/infra/settings';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';
 import { REPO_ROOT } from '../../scripts/infra/layout';
-import { checkInvariants, Violation } from '../../scripts/invariants/check-invariants';
+import { checkInvariants, Violation, violationsOnceSettled } from '../../scripts/invariants/check-invariants';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 
@@ -27,15 +27,8 @@ const databaseUrls = (infra: ReturnType<typeof testInfra>) =>
   Object.fromEntries(SERVICE_NAMES.map((s) => [s, infra.databaseUrl(s)])) as Record<ServiceName, string>;
 
 /** Polls the invariant checker until it finds nothing or the bound runs out; returns what it last found. */
-async function violationsAfterQuiesce(urls: Record<ServiceName, string>, since: Date): Promise<Violation[]> {
-  const deadline = Date.now() + QUIESCE_BOUND_MS;
-  for (;;) {
-    const violations = await checkInvariants(urls, { since });
-    if (violations.length === 0 || Date.now() > deadline) {
-      return violations;
-    }
-    await new Promise((done) => setTimeout(done, 500));
-  }
+function violationsAfterQuiesce(urls: Record<ServiceName, string>, since: Date): Promise<Violation[]> {
+  return violationsOnceSettled(() => checkInvariants(urls, { since }), Date.now() + QUIESCE_BOUND_MS);
 }
 
 describe('failure injection: real processes, real faults, invariants checked', () => {
