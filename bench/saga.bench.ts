@@ -122,9 +122,8 @@ function cpuSnapshot(stack: Stack): Record<string, number> {
   return snapshot;
 }
 
-/** Where the bench looks for unfinished work: the order database, and every service's outbox and consumer group. */
+/** Where the bench looks for unfinished work: every service's database (orders, outbox) and consumer group. */
 interface Probes {
-  orders: Client;
   databases: Record<ServiceName, Client>;
   brokers: string[];
 }
@@ -138,7 +137,7 @@ async function backlog({ databases, brokers }: Probes): Promise<number> {
 }
 
 async function level(stack: Stack, probes: Probes, rate: number, seconds: number): Promise<LevelResult> {
-  const { orders } = probes;
+  const orders = probes.databases.order;
   const total = Math.round(rate * seconds);
   const accepted: string[] = [];
   let errors = 0;
@@ -241,11 +240,7 @@ async function main(): Promise<void> {
       new Client({ connectionString: process.env[`${envPrefix(service)}_DATABASE_URL`] }),
     ]),
   ) as Record<ServiceName, Client>;
-  const probes: Probes = {
-    orders: databases.order,
-    databases,
-    brokers: String(process.env.KAFKA_BROKERS).split(','),
-  };
+  const probes: Probes = { databases, brokers: String(process.env.KAFKA_BROKERS).split(',') };
   try {
     await Promise.all(Object.values(databases).map((client) => client.connect()));
     for (const sku of SKUS) {

@@ -16,7 +16,7 @@ export const CONSUMES: Record<ServiceName, readonly Topic[]> = {
 };
 
 /** Messages on `topics` that `groupId` has not committed yet, summed over partitions. */
-export async function consumerLag(brokers: string[], groupId: string, topics: readonly string[]): Promise<number> {
+async function consumerLag(brokers: string[], groupId: string, topics: readonly string[]): Promise<number> {
   const admin = new Kafka({ clientId: 'lag-probe', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
@@ -38,10 +38,15 @@ export async function consumerLag(brokers: string[], groupId: string, topics: re
   }
 }
 
+/** Messages a service's consumer group has not committed yet, over every topic it reads. */
+export function serviceLag(brokers: string[], service: ServiceName): Promise<number> {
+  return consumerLag(brokers, consumerGroupId(service), CONSUMES[service]);
+}
+
 /** Work a service has not finished: its consumer lag plus its outbox rows not yet published. */
 export async function serviceBacklog(database: Client, brokers: string[], service: ServiceName): Promise<number> {
   const [lag, { rows }] = await Promise.all([
-    consumerLag(brokers, consumerGroupId(service), CONSUMES[service]),
+    serviceLag(brokers, service),
     database.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM outbox WHERE status = 'PENDING'`),
   ]);
   return lag + rows[0].pending;

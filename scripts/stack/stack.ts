@@ -26,9 +26,8 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   const before = await infraStatus(quiet);
   await infraUp(log);
   const startedInfra = !(before.postgres && before.kafka);
-  const names = SERVICE_NAMES;
   const running = await Promise.all(
-    names.map((service) =>
+    SERVICE_NAMES.map((service) =>
       spawnService(
         service,
         {},
@@ -44,7 +43,7 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   const services = Object.fromEntries(running.map((service) => [service.service, service])) as Stack['services'];
   const stop = async () => {
     const codes = await Promise.all(running.map((service) => service.stop('SIGTERM')));
-    names.forEach((service, index) => log(`${service.padEnd(12)} stopped (exit ${codes[index]})`));
+    SERVICE_NAMES.forEach((service, index) => log(`${service.padEnd(12)} stopped (exit ${codes[index]})`));
     if (startedInfra) {
       await infraDown(log);
     }

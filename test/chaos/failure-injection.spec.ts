@@ -3,12 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { consumerGroupId, FaultPoint, SERVICE_NAMES, ServiceName, stringHeaders } from '@app/consistency';
+import { FaultPoint, SERVICE_NAMES, ServiceName, stringHeaders } from '@app/consistency';
 import { Topics } from '@app/contracts';
-import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
 import { ChaosReport } from '../../scripts/chaos/chaos';
 import { CHAOS_FAULTS } from '../../scripts/chaos/faults';
-import { consumerLag } from '../../scripts/stack/backlog';
+import { serviceLag } from '../../scripts/stack/backlog';
 import { Cluster, Instance } from '../../scripts/chaos/cluster';
 import { newClientStats, OrderRequest, placeOrder } from '../../scripts/chaos/order-clients';
 import { infraLayout } from '../../scripts/infra/layout';
@@ -219,8 +218,7 @@ describe('failure injection: real processes, real faults, invariants checked', (
       // The forged copy is a duplicate of an event already handled: the inbox swallows it.
       await waitFor(
         'the order service to consume the forged copy',
-        async () =>
-          (await consumerLag(infra.kafkaBrokers, consumerGroupId('order'), ORDER_CONSUMES)) === 0 ? true : undefined,
+        async () => ((await serviceLag(infra.kafkaBrokers, 'order')) === 0 ? true : undefined),
         { timeoutMs: 30_000 },
       );
       expect({ mine: await sagaOf(mine!), theirs: await sagaOf(theirs!) }).toEqual(before);
