@@ -16,15 +16,23 @@ export interface OrderCreatedV1 {
   shippingAddress: ShippingAddress;
 }
 
-export interface OrderCompletedV1 {
+/**
+ * The customer who owns the order, carried forward so that a service reading only later events can
+ * tell whose records it keeps (optional: producers of earlier releases did not send it).
+ */
+export interface OwnedBy {
+  customerId?: string;
+}
+
+export interface OrderCompletedV1 extends OwnedBy {
   shipmentId: string;
 }
 
-export interface OrderCancelledV1 {
+export interface OrderCancelledV1 extends OwnedBy {
   reason: string;
 }
 
-export interface InventoryReservedV1 {
+export interface InventoryReservedV1 extends OwnedBy {
   items: OrderLine[];
   /** Carried forward from order.created so shipping needs no second source for it. */
   shippingAddress: ShippingAddress;

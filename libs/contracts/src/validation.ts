@@ -23,6 +23,13 @@ const stringField =
   (payload) =>
     isNonEmptyString(payload[field]) ? undefined : `${field} must be a non-empty string`;
 
+const optionalStringField =
+  (field: string): Check =>
+  (payload) =>
+    payload[field] === undefined || isNonEmptyString(payload[field])
+      ? undefined
+      : `${field} must be a non-empty string when present`;
+
 const all =
   (...checks: Check[]): Check =>
   (payload) =>
@@ -35,9 +42,9 @@ const shippingAddress: Check = (payload) => {
 
 const checks: Record<EventType, Check> = {
   'order.created': all(stringField('customerId'), orderLines('items'), shippingAddress),
-  'order.completed': stringField('shipmentId'),
-  'order.cancelled': stringField('reason'),
-  'inventory.reserved': all(orderLines('items'), shippingAddress),
+  'order.completed': all(stringField('shipmentId'), optionalStringField('customerId')),
+  'order.cancelled': all(stringField('reason'), optionalStringField('customerId')),
+  'inventory.reserved': all(orderLines('items'), shippingAddress, optionalStringField('customerId')),
   'inventory.rejected': stringField('reason'),
   'inventory.released': (payload) => (Array.isArray(payload.items) ? undefined : 'items must be an array'),
   'shipping.scheduled': all(stringField('shipmentId'), stringField('carrierReference')),

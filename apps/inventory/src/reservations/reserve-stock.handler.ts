@@ -31,7 +31,11 @@ export class ReserveStockHandler {
       await this.outbox.enqueue({
         type: 'inventory.reserved',
         orderId: event.orderId,
-        payload: { items: decision.items, shippingAddress: event.payload.shippingAddress },
+        payload: {
+          customerId: event.payload.customerId,
+          items: decision.items,
+          shippingAddress: event.payload.shippingAddress,
+        },
       });
       return;
     }

@@ -15,12 +15,17 @@ export class NotifyOutcomeHandler {
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
   ) {}
 
-  async handle(orderId: string, outcome: 'COMPLETED' | 'CANCELLED', message: string): Promise<void> {
+  async handle(
+    orderId: string,
+    customerId: string | undefined,
+    outcome: 'COMPLETED' | 'CANCELLED',
+    message: string,
+  ): Promise<void> {
     const id = randomUUID();
     const inserted = await this.transactions.manager.query<unknown[]>(
-      `INSERT INTO notifications (id, order_id, outcome, channel, message) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO notifications (id, order_id, customer_id, outcome, channel, message) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (order_id, outcome) DO NOTHING RETURNING id`,
-      [id, orderId, outcome, this.channel.name, message],
+      [id, orderId, customerId ?? null, outcome, this.channel.name, message],
     );
     if (inserted.length === 1) {
       await this.channel.send({ id, orderId, outcome, message });

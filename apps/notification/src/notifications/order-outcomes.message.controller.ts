@@ -11,13 +11,19 @@ export class OrderOutcomesMessageController {
 
   @OnEvent('order.completed')
   onCompleted(@Payload() event: EventEnvelope<'order.completed'>): Promise<void> {
-    return this.notify.handle(event.orderId, 'COMPLETED', `Your order ${event.orderId} is on its way.`);
+    return this.notify.handle(
+      event.orderId,
+      event.payload.customerId,
+      'COMPLETED',
+      `Your order ${event.orderId} is on its way.`,
+    );
   }
 
   @OnEvent('order.cancelled')
   onCancelled(@Payload() event: EventEnvelope<'order.cancelled'>): Promise<void> {
     return this.notify.handle(
       event.orderId,
+      event.payload.customerId,
       'CANCELLED',
       `Your order ${event.orderId} was cancelled: ${event.payload.reason}.`,
     );

@@ -10,6 +10,7 @@ const FOREIGN_KEY_VIOLATION = '23503';
 
 interface Moved {
   created_at: Date;
+  customer_id: string;
   failure_reason: string | null;
 }
 
@@ -50,7 +51,11 @@ export class OrderSaga {
     await this.log(orderId, 'shipping', 'SCHEDULED', shipmentId);
     const moved = await this.move(orderId, OrderTransitions.shipmentScheduled);
     if (moved) {
-      await this.outbox.enqueue({ type: 'order.completed', orderId, payload: { shipmentId } });
+      await this.outbox.enqueue({
+        type: 'order.completed',
+        orderId,
+        payload: { customerId: moved.customer_id, shipmentId },
+      });
       await this.finished(orderId, 'COMPLETED', moved);
     }
   }
@@ -87,7 +92,11 @@ export class OrderSaga {
     const moved = await this.move(orderId, OrderTransitions.cancel, reason);
     if (moved) {
       await this.faults.hit('saga.before-compensation-publish');
-      await this.outbox.enqueue({ type: 'order.cancelled', orderId, payload: { reason } });
+      await this.outbox.enqueue({
+        type: 'order.cancelled',
+        orderId,
+        payload: { customerId: moved.customer_id, reason },
+      });
       await this.finished(orderId, 'CANCELLED', moved, reason);
     }
   }
@@ -104,7 +113,7 @@ export class OrderSaga {
        SET status = $2, failure_reason = COALESCE(failure_reason, $3), updated_at = now(),
            step_deadline_at = now() + make_interval(secs => $4 / 1000.0)
        WHERE id = $1 AND status = ANY($5)
-       RETURNING created_at, failure_reason`,
+       RETURNING created_at, customer_id, failure_reason`,
       [orderId, transition.to, reason ?? null, this.options.stepTimeoutMs, [...transition.from]],
     );
     return rows[0];

@@ -55,8 +55,9 @@ export class BookShipmentHandler {
     }
     const shipmentId = randomUUID();
     await this.transactions.manager.query(
-      `INSERT INTO shipments (id, order_id, status, country, carrier_reference) VALUES ($1, $2, 'BOOKED', $3, $4)`,
-      [shipmentId, orderId, country, carrierReference],
+      `INSERT INTO shipments (id, order_id, customer_id, status, country, carrier_reference)
+       VALUES ($1, $2, $3, 'BOOKED', $4, $5)`,
+      [shipmentId, orderId, event.payload.customerId ?? null, country, carrierReference],
     );
     await this.outbox.enqueue({ type: 'shipping.scheduled', orderId, payload: { shipmentId, carrierReference } });
   }

@@ -10,6 +10,10 @@ export class Shipment {
   @Column({ name: 'order_id', type: 'uuid' })
   orderId!: string;
 
+  /** The order's owner; null for orders placed before owners were carried in events. */
+  @Column({ name: 'customer_id', type: 'text', nullable: true })
+  customerId!: string | null;
+
   @Column({ type: 'text' })
   status!: ShipmentStatus;
 
