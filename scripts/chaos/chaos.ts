@@ -54,8 +54,8 @@ export interface ChaosReport {
 /** What the services run with under chaos: saga deadlines short enough that stuck sagas end well within the bound. */
 const SERVICE_ENV: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {
   order: { SAGA_STEP_TIMEOUT_MS: '30000', SAGA_SCAN_INTERVAL_MS: '500' },
-  // A SIGKILLed booking leaves its lock to expire before the redelivery can book.
-  shipping: { CARRIER_RETRY_BASE_MS: '50', SHIPMENT_LOCK_TTL_MS: '5000' },
+  // A SIGKILLed booking leaves its lock and claim to lapse before the worker books it again.
+  shipping: { CARRIER_RETRY_BASE_MS: '50', CARRIER_TIMEOUT_MS: '1000', SHIPMENT_LOCK_TTL_MS: '5000' },
 };
 const COMMON_ENV: NodeJS.ProcessEnv = {
   // Small enough that the oversized poison fits under the broker's limit.

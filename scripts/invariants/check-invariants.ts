@@ -130,13 +130,17 @@ async function effectsPerOrder(databases: Databases, orders: OrderRow[], ids: st
       found.push([3, 'more than one shipment', order.id]);
     }
     const booked = (shipmentsOf.get(order.id) ?? []).filter((shipment) => shipment.status === 'BOOKED');
+    // A shipment still being booked or cancelled may yet hold a booking at the carrier.
+    const active = (shipmentsOf.get(order.id) ?? []).filter((shipment) =>
+      ['BOOKING', 'BOOKED', 'CANCELLING'].includes(shipment.status),
+    );
     const holds = (reservationsOf.get(order.id) ?? []).filter(
       (r) => r.status === 'RESERVED' || r.status === 'COMMITTED',
     );
     if (order.status === 'COMPLETED' && (booked.length !== 1 || holds[0]?.status !== 'COMMITTED')) {
       found.push([4, 'COMPLETED without a booked shipment and committed stock', order.id]);
     }
-    if (order.status === 'CANCELLED' && (booked.length > 0 || holds.length > 0)) {
+    if (order.status === 'CANCELLED' && (active.length > 0 || holds.length > 0)) {
       found.push([4, 'CANCELLED but still holds stock or an active shipment', order.id]);
     }
   }

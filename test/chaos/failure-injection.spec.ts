@@ -48,8 +48,8 @@ describe('failure injection: real processes, real faults, invariants checked', (
         env: {
           // Generous deadlines: these tests are about recovering from the crash, not the scanner.
           order: { SAGA_STEP_TIMEOUT_MS: '45000', SAGA_SCAN_INTERVAL_MS: '500' },
-          // A SIGKILLed booking leaves its lock to expire before the redelivery can book.
-          shipping: { SHIPMENT_LOCK_TTL_MS: '3000' },
+          // A SIGKILLed booking leaves its lock and claim to lapse before the worker books it again.
+          shipping: { SHIPMENT_LOCK_TTL_MS: '3000', CARRIER_TIMEOUT_MS: '500' },
         },
         log,
       });

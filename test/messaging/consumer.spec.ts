@@ -37,12 +37,18 @@ describe('consuming with ConsistentKafkaServer', () => {
     await deleteTopic(infra.kafkaBrokers, deadLetterTopic(topic));
   });
 
+  /** One order id per test key: it is the Kafka key, so a key's events stay on one partition, in order. */
+  const orderIds = new Map<string, string>();
+  const orderOf = (key: string) => orderIds.get(key) ?? orderIds.set(key, randomUUID()).get(key)!;
+  const widget = (type: string, payload: { key: string; seq: number }, version = 1) =>
+    testEvent(type, payload, version, orderOf(payload.key));
+
   function send(key: string, ...messages: Array<TestEvent | string>): Promise<unknown> {
     return producer.send({
       topic,
       acks: -1,
       messages: messages.map((message): Message => ({
-        key,
+        key: orderOf(key),
         value: typeof message === 'string' ? message : JSON.stringify(message),
         headers: typeof message === 'string' ? {} : { 'event-id': message.id },
       })),
@@ -62,8 +68,8 @@ describe('consuming with ConsistentKafkaServer', () => {
   }
 
   it('when the same event is delivered 5 times and the topic is replayed from the start, then its effect happens once', async () => {
-    const event = testEvent('widget.counted', { key: 'dup', seq: 1 });
-    const marker = testEvent('widget.counted', { key: 'dup', seq: 2 });
+    const event = widget('widget.counted', { key: 'dup', seq: 1 });
+    const marker = widget('widget.counted', { key: 'dup', seq: 2 });
     await send('dup', event, event, event, event, event, marker);
     await waitForEffects('dup', 2);
     expect((await effectsOf('dup')).map((effect) => effect.seq)).toEqual([1, 2]);
@@ -74,7 +80,7 @@ describe('consuming with ConsistentKafkaServer', () => {
     await admin.resetOffsets({ groupId, topic, earliest: true });
     await admin.disconnect();
     consumer = await startConsumerApp(database.url, infra.kafkaBrokers, topic, groupId);
-    const replayMarker = testEvent('widget.counted', { key: 'dup', seq: 3 });
+    const replayMarker = widget('widget.counted', { key: 'dup', seq: 3 });
     await send('dup', replayMarker);
     await waitForEffects('dup', 3);
     expect((await effectsOf('dup')).map((effect) => effect.seq)).toEqual([1, 2, 3]);
@@ -82,8 +88,8 @@ describe('consuming with ConsistentKafkaServer', () => {
   });
 
   it('when a handler fails transiently 3 times, then it is processed once and later events of its key after it', async () => {
-    const flaky = testEvent('widget.counted', { key: 'flaky', seq: 1 });
-    const next = testEvent('widget.counted', { key: 'flaky', seq: 2 });
+    const flaky = widget('widget.counted', { key: 'flaky', seq: 1 });
+    const next = widget('widget.counted', { key: 'flaky', seq: 2 });
     transientFailures.set(flaky.id, 3);
     await send('flaky', flaky, next);
     await waitForEffects('flaky', 2);
@@ -92,17 +98,22 @@ describe('consuming with ConsistentKafkaServer', () => {
   });
 
   it('when a v1 event reaches a handler that accepts only v2, then the upcaster bridges it', async () => {
-    await send('versioned', testEvent('widget.versioned', { key: 'versioned', seq: 1 }, 1));
+    await send('versioned', widget('widget.versioned', { key: 'versioned', seq: 1 }, 1));
     await waitForEffects('versioned', 1);
     expect(await effectsOf('versioned')).toHaveLength(1);
   });
 
   it('when poison arrives, then each goes to the dead-letter topic with its reason and the partition moves on', async () => {
     const started = Date.now();
-    const invalidOrder = testEvent('order.created', { customerId: 'c', items: [], shippingAddress: { country: 'DE' } });
-    const futureVersion = testEvent('widget.versioned', { key: 'poison', seq: 9 }, 3);
-    const unknownType = testEvent('widget.unheard-of', { key: 'poison', seq: 8 });
-    const after = testEvent('widget.counted', { key: 'poison', seq: 1 });
+    const invalidOrder = testEvent(
+      'order.created',
+      { customerId: 'c', items: [], shippingAddress: { country: 'DE' } },
+      1,
+      orderOf('poison'),
+    );
+    const futureVersion = widget('widget.versioned', { key: 'poison', seq: 9 }, 3);
+    const unknownType = widget('widget.unheard-of', { key: 'poison', seq: 8 });
+    const after = widget('widget.counted', { key: 'poison', seq: 1 });
     await send('poison', '{not json', invalidOrder, futureVersion, unknownType, after);
 
     await waitForEffects('poison', 1);
@@ -111,7 +122,7 @@ describe('consuming with ConsistentKafkaServer', () => {
     const reasons = deadLetters.messages.map((message) => message.headers[DeadLetterHeaders.error]);
     expect(reasons).toEqual([
       expect.stringContaining('value is not JSON'),
-      expect.stringContaining('invalid order.created payload: items must be a non-empty array'),
+      expect.stringContaining('invalid order.created payload: payload.items must be an array of 1 to 50 items'),
       expect.stringContaining('widget.versioned version 3 is not accepted'),
       expect.stringContaining('unknown event type "widget.unheard-of"'),
     ]);
@@ -127,8 +138,8 @@ describe('consuming with ConsistentKafkaServer', () => {
   });
 
   it('when a handler keeps failing, then after the configured attempts it is dead-lettered and the key moves on', async () => {
-    const doomed = testEvent('widget.counted', { key: 'doomed', seq: 1 });
-    const next = testEvent('widget.counted', { key: 'doomed', seq: 2 });
+    const doomed = widget('widget.counted', { key: 'doomed', seq: 1 });
+    const next = widget('widget.counted', { key: 'doomed', seq: 2 });
     transientFailures.set(doomed.id, 100);
     await send('doomed', doomed, next);
     await waitForEffects('doomed', 1);

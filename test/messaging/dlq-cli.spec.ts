@@ -26,8 +26,8 @@ describe('npm run dlq', () => {
             topic,
             partition: 0,
             offset: String(offset),
-            key: `order-${offset}`,
-            value: JSON.stringify({ id, n: offset }),
+            key: Buffer.from(`order-${offset}`),
+            value: Buffer.from(JSON.stringify({ id, n: offset })),
             headers: { 'event-id': id, 'event-type': 'order.created' },
           },
           {

@@ -51,6 +51,8 @@ describe('committing consumer offsets', () => {
     return { topic, groupId, app: consumer };
   }
 
+  const keys = Array.from({ length: 6 }, () => randomUUID());
+
   /** Sends `count` events over several keys and waits until the consumer's effects show them all. */
   async function consume(app: ConsumerTestApp, topic: string, count: number): Promise<void> {
     const before = (await app.effects()).length;
@@ -58,8 +60,8 @@ describe('committing consumer offsets', () => {
       topic,
       acks: -1,
       messages: Array.from({ length: count }, (_, seq) => {
-        const event = testEvent('widget.counted', { key: `key-${seq % 6}`, seq });
-        return { key: `key-${seq % 6}`, value: JSON.stringify(event), headers: { 'event-id': event.id } };
+        const event = testEvent('widget.counted', { key: `key-${seq % 6}`, seq }, 1, keys[seq % keys.length]);
+        return { key: event.orderId, value: JSON.stringify(event), headers: { 'event-id': event.id } };
       }),
     });
     await waitFor(`${count} effects`, async () => ((await app.effects()).length >= before + count ? true : undefined), {

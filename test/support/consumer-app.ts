@@ -3,7 +3,8 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import type { EventEnvelope } from '@app/contracts';
+import { payloadProblem } from '@app/contracts';
+import type { ConsumedEvent, EventEnvelope } from '@app/contracts';
 import {
   connectConsumer,
   METRICS_REGISTRY,
@@ -85,18 +86,30 @@ export interface TestEvent {
   payload: unknown;
 }
 
-export function testEvent(type: string, payload: unknown, version = 1): TestEvent {
+/** An event for the test topic; `orderId` (also the Kafka key) keeps a key's events on one partition. */
+export function testEvent(type: string, payload: unknown, version = 1, orderId: string = randomUUID()): TestEvent {
   const id = randomUUID();
   return {
     id,
     type,
     version,
     occurredAt: new Date().toISOString(),
-    orderId: randomUUID(),
+    orderId,
     correlationId: id,
     causationId: null,
     payload,
   };
+}
+
+/** What the test consumer accepts on `topic`: the widget events, and order.created to test the saga's payload check. */
+export function testEvents(topic: string): ReadonlyMap<string, ConsumedEvent> {
+  const widget = (payload: unknown) =>
+    typeof (payload as { key?: unknown } | null)?.key === 'string' ? undefined : 'payload.key must be a string';
+  return new Map<string, ConsumedEvent>([
+    ['widget.counted', { topic, version: 1, payloadProblem: widget }],
+    ['widget.versioned', { topic, version: 2, payloadProblem: widget }],
+    ['order.created', { topic, version: 1, payloadProblem: (payload) => payloadProblem('order.created', payload) }],
+  ]);
 }
 
 /** v1 of widget.versioned had no unit; v2 requires one. */
@@ -127,7 +140,7 @@ export async function startConsumerApp(
     { migrations: [CreateEffects1764000000200], controllers: [EffectsController] },
   );
   const registry = app.get<Registry>(METRICS_REGISTRY);
-  connectConsumer(app, config, { groupId, topics: [topic], upcasters: testUpcasters });
+  connectConsumer(app, config, { groupId, topics: [topic], upcasters: testUpcasters, events: testEvents(topic) });
   await app.init();
   await app.startAllMicroservices();
   return {

@@ -7,6 +7,8 @@ import { shippingMigrations } from './migrations';
 import { BookShipmentHandler } from './shipments/book-shipment.handler';
 import { CancelShipmentHandler } from './shipments/cancel-shipment.handler';
 import { SagaEventsMessageController } from './shipments/saga-events.message.controller';
+import { ShipmentWorker } from './shipments/shipment.worker';
+import { ShipmentsRepository } from './shipments/shipments.repository';
 import { Shipment } from './shipments/shipment.entity';
 import { ShipmentsHttpController } from './shipments/shipments.http.controller';
 import { loadShippingOptions, SHIPPING_OPTIONS } from './shipping.options';
@@ -15,6 +17,8 @@ const entities = [Shipment];
 const httpControllers = [ShipmentsHttpController];
 const messageControllers = [SagaEventsMessageController];
 const commandHandlers = [BookShipmentHandler, CancelShipmentHandler];
+const workers = [ShipmentWorker];
+const repositories = [ShipmentsRepository];
 const carrier = [CarrierClient, CarrierSimulator];
 
 @Module({})
@@ -27,7 +31,13 @@ export class ShippingModule {
         TypeOrmModule.forFeature(entities),
       ],
       controllers: [...httpControllers, ...messageControllers],
-      providers: [{ provide: SHIPPING_OPTIONS, useValue: loadShippingOptions() }, ...commandHandlers, ...carrier],
+      providers: [
+        { provide: SHIPPING_OPTIONS, useValue: loadShippingOptions(config) },
+        ...repositories,
+        ...commandHandlers,
+        ...workers,
+        ...carrier,
+      ],
     };
   }
 }

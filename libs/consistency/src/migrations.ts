@@ -1,6 +1,7 @@
 import { CreateSagaBarrier1764000000006 } from './barrier/barrier.migration';
 import { CreateIdempotencyKeys1764000000004 } from './idempotency/idempotency.migration';
 import { CreateInbox1764000000003 } from './messaging/inbox.migration';
+import { CreateSkippedMessages1764000000030 } from './messaging/skipped-messages.migration';
 import { CreateDistributedLocks1764000000005 } from './lock/lock.migration';
 import { CreateOutbox1764000000001 } from './outbox/outbox.migration';
 
@@ -11,4 +12,5 @@ export const consistencyMigrations = [
   CreateIdempotencyKeys1764000000004,
   CreateDistributedLocks1764000000005,
   CreateSagaBarrier1764000000006,
+  CreateSkippedMessages1764000000030,
 ];

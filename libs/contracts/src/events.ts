@@ -91,7 +91,3 @@ export const EventCatalog: { readonly [T in EventType]: EventDefinition } = {
   'shipping.failed': { topic: Topics.shipping, version: 1 },
   'shipping.cancelled': { topic: Topics.shipping, version: 1 },
 };
-
-export function isEventType(value: string): value is EventType {
-  return Object.prototype.hasOwnProperty.call(EventCatalog, value);
-}

@@ -1,18 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@app/contracts';
-import { DistributedLock, OutboxService, SagaBarrier, TransactionHost } from '@app/consistency';
-import { CarrierClient, CarrierUnavailableError } from '../carrier/carrier.client';
+import { currentMessage, OutboxService, SagaBarrier, TransactionHost } from '@app/consistency';
 import { SHIPPING_OPTIONS } from '../shipping.options';
 import type { ShippingOptions } from '../shipping.options';
+import { ShipmentWorker } from './shipment.worker';
+import { Cause, ShipmentsRepository } from './shipments.repository';
 
 /** The saga step shipping owns; its compensation is CancelShipmentHandler. */
 export const BOOK_SHIPMENT_STEP = 'book-shipment';
 
 /**
- * Books a shipment for reserved stock: unserved destinations fail at once; otherwise the carrier (an
- * external system) is called under `lock:shipment:<orderId>` with a fencing token, because that call
- * spans systems and no row lock covers it.
+ * Books a shipment for reserved stock: an unserved destination fails at once; otherwise the intent
+ * to book is recorded in the consumer's short transaction, and the worker calls the carrier (an
+ * external system) after commit, outside any transaction.
  */
 @Injectable()
 export class BookShipmentHandler {
@@ -20,8 +21,8 @@ export class BookShipmentHandler {
     private readonly transactions: TransactionHost,
     private readonly outbox: OutboxService,
     private readonly barrier: SagaBarrier,
-    private readonly lock: DistributedLock,
-    private readonly carrier: CarrierClient,
+    private readonly shipments: ShipmentsRepository,
+    private readonly worker: ShipmentWorker,
     @Inject(SHIPPING_OPTIONS) private readonly options: ShippingOptions,
   ) {}
 
@@ -30,7 +31,7 @@ export class BookShipmentHandler {
     if ((await this.barrier.forward(orderId, BOOK_SHIPMENT_STEP)) !== 'run') {
       return;
     }
-    const country = event.payload.shippingAddress.country.toUpperCase();
+    const country = event.payload.shippingAddress.country;
     if (!this.options.destinations.includes(country)) {
       await this.outbox.enqueue({
         type: 'shipping.failed',
@@ -39,26 +40,23 @@ export class BookShipmentHandler {
       });
       return;
     }
-    let carrierReference: string;
-    try {
-      carrierReference = await this.lock.withLock(
-        `lock:shipment:${orderId}`,
-        { ttlMs: this.options.carrier.lockTtlMs },
-        (lease) => this.carrier.book(orderId, country, lease.fencingToken),
-      );
-    } catch (error) {
-      if (!(error instanceof CarrierUnavailableError)) {
-        throw error;
-      }
-      await this.outbox.enqueue({ type: 'shipping.failed', orderId, payload: { reason: error.message } });
-      return;
-    }
-    const shipmentId = randomUUID();
-    await this.transactions.manager.query(
-      `INSERT INTO shipments (id, order_id, customer_id, status, country, carrier_reference)
-       VALUES ($1, $2, $3, 'BOOKED', $4, $5)`,
-      [shipmentId, orderId, event.payload.customerId ?? null, country, carrierReference],
-    );
-    await this.outbox.enqueue({ type: 'shipping.scheduled', orderId, payload: { shipmentId, carrierReference } });
+    await this.shipments.addBooking({
+      id: randomUUID(),
+      orderId,
+      customerId: event.payload.customerId,
+      country,
+      cause: causeOfCurrentMessage(),
+    });
+    this.transactions.afterCommit(this.worker.wake);
   }
+}
+
+/** The event being handled, as the cause of the event the worker will publish for it later. */
+export function causeOfCurrentMessage(): Cause {
+  const message = currentMessage();
+  return {
+    correlationId: message?.envelope.correlationId,
+    causationId: message?.envelope.id,
+    traceparent: message?.traceparent,
+  };
 }

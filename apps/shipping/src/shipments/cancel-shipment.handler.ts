@@ -1,37 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import { OutboxService, SagaBarrier, TransactionHost } from '@app/consistency';
-import { CarrierClient } from '../carrier/carrier.client';
-import { BOOK_SHIPMENT_STEP } from './book-shipment.handler';
+import { SagaBarrier, TransactionHost } from '@app/consistency';
+import { BOOK_SHIPMENT_STEP, causeOfCurrentMessage } from './book-shipment.handler';
+import { ShipmentWorker } from './shipment.worker';
+import { ShipmentsRepository } from './shipments.repository';
 
 /**
- * Compensation of the booking, on order.cancelled: cancels the carrier booking if there is one, once;
- * a cancellation that arrives first blocks a late booking (hanging) through the barrier.
+ * Compensation of the booking, on order.cancelled: a shipment being booked or booked is marked for
+ * cancellation, once, and the worker cancels it at the carrier; a cancellation that arrives first
+ * blocks a late booking (hanging) through the barrier.
  */
 @Injectable()
 export class CancelShipmentHandler {
   constructor(
     private readonly transactions: TransactionHost,
-    private readonly outbox: OutboxService,
     private readonly barrier: SagaBarrier,
-    private readonly carrier: CarrierClient,
+    private readonly shipments: ShipmentsRepository,
+    private readonly worker: ShipmentWorker,
   ) {}
 
   async handle(orderId: string): Promise<void> {
     if ((await this.barrier.compensate(orderId, BOOK_SHIPMENT_STEP)) !== 'run') {
       return;
     }
-    const [shipment] = await this.transactions.manager.query<Array<{ id: string; carrier_reference: string }>>(
-      `SELECT id, carrier_reference FROM shipments WHERE order_id = $1 AND status = 'BOOKED' FOR UPDATE`,
-      [orderId],
-    );
-    if (!shipment) {
-      return;
+    if (await this.shipments.requestCancellation(orderId, causeOfCurrentMessage())) {
+      this.transactions.afterCommit(this.worker.wake);
     }
-    await this.carrier.cancel(shipment.carrier_reference);
-    await this.transactions.manager.query(
-      `UPDATE shipments SET status = 'CANCELLED', updated_at = now() WHERE id = $1`,
-      [shipment.id],
-    );
-    await this.outbox.enqueue({ type: 'shipping.cancelled', orderId, payload: { shipmentId: shipment.id } });
   }
 }

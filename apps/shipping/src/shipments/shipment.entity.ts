@@ -1,6 +1,13 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export type ShipmentStatus = 'BOOKED' | 'CANCELLED';
+/**
+ * BOOKING → BOOKED, or → FAILED when the carrier keeps failing; a cancellation moves BOOKING or BOOKED
+ * to CANCELLING, which ends CANCELLED once the carrier has cancelled the booking.
+ */
+export type ShipmentStatus = 'BOOKING' | 'BOOKED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
+
+/** Shipments the worker still has to take to the carrier. */
+export const IN_FLIGHT_SHIPMENT_STATUSES: readonly ShipmentStatus[] = ['BOOKING', 'CANCELLING'];
 
 @Entity('shipments')
 export class Shipment {
@@ -22,6 +29,9 @@ export class Shipment {
 
   @Column({ name: 'carrier_reference', type: 'text', nullable: true })
   carrierReference!: string | null;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

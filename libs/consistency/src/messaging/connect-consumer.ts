@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { Kafka } from 'kafkajs';
+import { ConsumedEvent } from '@app/contracts';
 import { Registry } from 'prom-client';
 import { ServiceConfig } from '../config/service-config';
 import { KAFKA, METRICS_REGISTRY } from '../consistency.tokens';
@@ -16,6 +17,8 @@ export interface ConsumerDefinition {
   groupId: string;
   topics: readonly string[];
   upcasters?: UpcasterRegistry;
+  /** The events accepted, each with the topic that carries it; the saga's by default. */
+  events?: ReadonlyMap<string, ConsumedEvent>;
 }
 
 /** Attaches the service's Kafka consumer (ConsistentKafkaServer) to a Nest app built with ConsistencyModule. */
@@ -29,9 +32,10 @@ export function connectConsumer(app: INestApplication, config: ServiceConfig, co
       outbox: app.get(OutboxService),
       options: config.consumer,
       state: app.get(ConsumerState),
-      metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY)),
+      metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY), app.get(ConsumerState)),
       faults: app.get(FaultInjector),
       upcasters: consumer.upcasters ?? {},
+      events: consumer.events,
       maxMessageBytes: config.outbox.maxMessageBytes,
     }),
   });

@@ -55,7 +55,7 @@ describe('ConsistentKafkaServer', () => {
       outbox: {} as OutboxService,
       options: loadConsumerOptions(env),
       state,
-      metrics: new ConsumerMetrics(new Registry()),
+      metrics: new ConsumerMetrics(new Registry(), state),
       faults: new FaultInjector(),
       maxMessageBytes: 1_000_000,
       upcasters: {},

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { EventEnvelope, EventHeaders, isEventType, payloadProblem } from '@app/contracts';
+import { ConsumedEvent, EventEnvelope, EventHeaders, SAGA_EVENTS } from '@app/contracts';
 import { errorText } from '../errors/error-text';
 import { FaultInjector } from '../faults/fault-points';
 import { backoffDelay } from '../outbox/backoff';
@@ -13,13 +13,15 @@ import { ConsumerOptions } from './consumer.options';
 import { ConsumerState } from './consumer-state';
 import { OffsetCommitter } from './offset-committer';
 import { deadLetter, FailedMessage, Failure } from './dead-letter';
-import { decodeEnvelope } from './decode-envelope';
 import { stringHeaders } from './kafka-headers';
 import { EventContext } from './event-context';
+import { isPermanentFailure } from './failure-policy';
 import { claimInbox, purgeInbox } from './inbox';
+import { admit, Admission, GateRules } from './message-gate';
 import { runWithMessage } from './message-context';
-import { PoisonMessageError } from './poison-message.error';
-import { upcast, UpcasterRegistry } from './upcasting';
+import { PartitionProgress } from './partition-progress';
+import { recordSkippedMessage } from './skipped-message';
+import { UpcasterRegistry } from './upcasting';
 
 export interface ConsistentKafkaServerOptions {
   kafka: Kafka;
@@ -32,13 +34,15 @@ export interface ConsistentKafkaServerOptions {
   metrics: ConsumerMetrics;
   faults: FaultInjector;
   upcasters: UpcasterRegistry;
+  /** The events this consumer accepts, each with the topic that carries it; the saga's by default. */
+  events?: ReadonlyMap<string, ConsumedEvent>;
   /** Largest message the event contract allows (OUTBOX_MAX_MESSAGE_BYTES); anything bigger is poison. */
   maxMessageBytes: number;
   /** Called when the consumer fails for good; the default exits so a supervisor restarts the process. */
   onFatal?: (error: Error) => void;
 }
 
-type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered';
+type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'skipped';
 
 const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
 const OFFSET_COMMIT_EVERY = 100;
@@ -58,9 +62,19 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   /** Restarts since the consumer last joined its group, and when the first of them began. */
   private restarts = 0;
   private failingSince?: number;
+  private readonly progress = new PartitionProgress();
+  private readonly gate: GateRules;
 
   constructor(private readonly config: ConsistentKafkaServerOptions) {
     super();
+    this.gate = {
+      events: config.events ?? SAGA_EVENTS,
+      // The literal type string, never Nest's pattern normalisation (which would JSON-parse it).
+      handlerFor: (type) => this.getHandlers().get(type),
+      upcasters: config.upcasters,
+      limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: config.options.maxHeaderBytes },
+    };
+    config.state.watchPartitions(() => this.progress.stalled(config.options.stallAfterMs));
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -118,6 +132,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     consumer.on(consumer.events.REBALANCING, () => void this.flushOffsets());
     consumer.on(consumer.events.GROUP_JOIN, () => {
       offsets.discard();
+      this.progress.reset();
       this.restarts = 0;
       this.failingSince = undefined;
       this.config.state.joined();
@@ -182,6 +197,9 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       () => void payload.heartbeat().catch(() => undefined),
       this.config.options.heartbeatIntervalMs,
     );
+    if (batch.messages.length > 0) {
+      this.progress.fetched(topic, partition, batch.firstOffset() ?? batch.messages[0].offset, batch.highWatermark);
+    }
     try {
       for (const message of batch.messages) {
         if (!payload.isRunning() || payload.isStale()) {
@@ -191,6 +209,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
         this.config.metrics.messages.inc({ topic, outcome });
         await this.config.faults.hit('consumer.after-commit-before-offset-commit');
         payload.resolveOffset(message.offset);
+        this.progress.handled(topic, partition, message.offset);
         await this.offsets?.handled(topic, partition, message.offset);
       }
     } finally {
@@ -206,40 +225,27 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       topic,
       partition,
       offset: message.offset,
-      key: message.key?.toString() ?? null,
-      value: message.value?.toString() ?? null,
-      headers: stringHeaders(message.headers),
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
     };
-    let envelope: EventEnvelope;
-    let handler: MessageHandler | null;
+    let admission: Admission;
     try {
-      const size = message.value?.length ?? 0;
-      if (size > this.config.maxMessageBytes) {
-        throw new PoisonMessageError(`message is ${size} bytes, over the ${this.config.maxMessageBytes}-byte limit`);
-      }
-      const decoded = decodeEnvelope(message.value);
-      handler = this.getHandlerByPattern(decoded.type);
-      if (!handler) {
-        if (isEventType(decoded.type)) {
-          return 'ignored';
-        }
-        throw new PoisonMessageError(`unknown event type "${decoded.type}"`);
-      }
-      const current = upcast(decoded, acceptedVersions(handler), this.config.upcasters);
-      const problem = isEventType(current.type) ? payloadProblem(current.type, current.payload) : undefined;
-      if (problem) {
-        throw new PoisonMessageError(`invalid ${current.type} payload: ${problem}`);
-      }
-      envelope = current as EventEnvelope;
+      admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
     } catch (error) {
       return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: 0 });
     }
-    const context = new EventContext([{ topic, partition, offset: message.offset, headers: failed.headers }]);
+    if (admission.action === 'ignore') {
+      return 'ignored';
+    }
+    const { envelope, handler } = admission;
+    const headers = stringHeaders(message.headers);
+    const context = new EventContext([{ topic, partition, offset: message.offset, headers }]);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.handleOnce(handler, envelope, context, failed.headers[EventHeaders.traceparent]);
+        return await this.handleOnce(handler, envelope, context, headers[EventHeaders.traceparent]);
       } catch (error) {
-        if (error instanceof PoisonMessageError) {
+        if (isPermanentFailure(error)) {
           return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt });
         }
         if (attempt >= this.config.options.maxAttempts) {
@@ -277,17 +283,37 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     });
   }
 
-  /** Writes the dead letter through the outbox, so it is published even if we crash right after. */
+  /**
+   * Writes the dead letter through the outbox, so it is published even if we crash right after. If
+   * the dead letter itself cannot be written for a reason no retry changes, the message is recorded
+   * in `skipped_messages` and skipped: nothing may stall a partition. A database that does not
+   * answer is not such a reason: the error propagates and the message comes again.
+   */
   private async deadLetter(message: FailedMessage, failure: Omit<Failure, 'consumer'>): Promise<Outcome> {
-    this.log.error(
-      `dead-lettering ${message.topic}/${message.partition}@${message.offset} (${failure.reason}): ${failure.error}`,
-    );
-    await this.config.transactions.run(() =>
-      this.config.outbox.enqueueMessage(
-        deadLetter(message, { ...failure, consumer: this.config.groupId }, this.config.maxMessageBytes),
-      ),
-    );
-    return 'dead-lettered';
+    const { transactions, outbox, groupId, maxMessageBytes } = this.config;
+    const where = `${message.topic}/${message.partition}@${message.offset}`;
+    this.log.error(`dead-lettering ${where} (${failure.reason}): ${failure.error}`);
+    try {
+      await transactions.run(() =>
+        outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: groupId }, maxMessageBytes)),
+      );
+      return 'dead-lettered';
+    } catch (error) {
+      if (!isPermanentFailure(error)) {
+        throw error;
+      }
+      this.log.error(`skipping ${where}: its dead letter could not be written: ${errorText(error)}`);
+      await transactions.run(() =>
+        recordSkippedMessage(
+          transactions.manager,
+          groupId,
+          message,
+          failure.reason,
+          `${failure.error}; dead letter: ${errorText(error)}`,
+        ),
+      );
+      return 'skipped';
+    }
   }
 
   private async purgeInbox(): Promise<void> {
@@ -296,9 +322,4 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       .run(() => purgeInbox(transactions.manager, options.inboxRetentionHours))
       .catch((error: unknown) => this.log.warn(`inbox purge failed: ${errorText(error)}`));
   }
-}
-
-function acceptedVersions(handler: MessageHandler): number[] {
-  const versions = (handler.extras as { versions?: unknown } | undefined)?.versions;
-  return Array.isArray(versions) ? versions.filter((v): v is number => Number.isInteger(v)) : [1];
 }

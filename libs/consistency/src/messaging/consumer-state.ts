@@ -1,8 +1,11 @@
+import { StalledPartition } from './partition-progress';
+
 /** What `/health` reports about the service's Kafka consumer. */
 export class ConsumerState {
   private crash?: string;
   private joinedGroup = false;
   private consuming = false;
+  private stalledPartitions: () => StalledPartition[] = () => [];
 
   /** A consumer is expected: readiness waits until it has joined its group. */
   starting(): void {
@@ -21,11 +24,27 @@ export class ConsumerState {
     this.crash = reason;
   }
 
+  /** Where the consumer learns which of its partitions are stalled. */
+  watchPartitions(stalled: () => StalledPartition[]): void {
+    this.stalledPartitions = stalled;
+  }
+
+  get stalled(): StalledPartition[] {
+    return this.stalledPartitions();
+  }
+
   /** Why the service should not receive traffic, or undefined when its consumer is fine. */
   get problem(): string | undefined {
     if (this.crash) {
       return this.crash;
     }
-    return this.consuming && !this.joinedGroup ? 'the Kafka consumer has not joined its group yet' : undefined;
+    if (this.consuming && !this.joinedGroup) {
+      return 'the Kafka consumer has not joined its group yet';
+    }
+    const stalled = this.stalled.map(
+      ({ topic, partition, offset, stalledForMs }) =>
+        `${topic}/${partition} has not moved past offset ${offset} for ${Math.round(stalledForMs / 1000)} s`,
+    );
+    return stalled.length > 0 ? `stalled partitions: ${stalled.join('; ')}` : undefined;
   }
 }

@@ -16,6 +16,10 @@ export interface ConsumerOptions {
   /** How long a consumer that kafkajs gave up on is rebuilt before the process exits. */
   restartWindowMs: number;
   inboxRetentionHours: number;
+  /** Largest sum of a message's header names and values; a bigger one is poison. */
+  maxHeaderBytes: number;
+  /** A partition whose head has not moved for this long while messages wait is reported stalled. */
+  stallAfterMs: number;
 }
 
 export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): ConsumerOptions {
@@ -37,6 +41,11 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
         desc: 'how long a crashed consumer is restarted in-process before the process exits',
       }),
       INBOX_RETENTION_HOURS: positiveInt({ default: 168, desc: 'hours processed event ids are kept' }),
+      CONSUMER_MAX_HEADER_BYTES: positiveInt({ default: 8192, desc: 'largest sum of header names and values' }),
+      CONSUMER_STALL_AFTER_MS: positiveInt({
+        default: 30_000,
+        desc: 'a partition whose head has not moved for this long while messages wait is reported stalled',
+      }),
     },
     env,
   );
@@ -51,5 +60,7 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
     offsetCommitIntervalMs: clean.CONSUMER_OFFSET_COMMIT_INTERVAL_MS,
     restartWindowMs: clean.CONSUMER_RESTART_WINDOW_MS,
     inboxRetentionHours: clean.INBOX_RETENTION_HOURS,
+    maxHeaderBytes: clean.CONSUMER_MAX_HEADER_BYTES,
+    stallAfterMs: clean.CONSUMER_STALL_AFTER_MS,
   };
 }

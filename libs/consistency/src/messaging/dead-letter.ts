@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { IHeaders } from 'kafkajs';
 import { deadLetterTopic } from '@app/contracts';
 import { OutboxMessage } from '../outbox/outbox-message';
 import { messageBytes } from '../outbox/outbox.service';
@@ -13,19 +14,24 @@ export const DeadLetterHeaders = {
   attempts: 'dlq-attempts',
   consumer: 'dlq-consumer',
   failedAt: 'dlq-failed-at',
-  /** `base64` when the original value could not be stored as text (it held NUL bytes). */
+  /** `base64` when the original value could not be stored as text (NUL bytes, invalid UTF-8). */
   valueEncoding: 'dlq-value-encoding',
   /** The original value's size when it was cut to fit the dead-letter topic. */
   truncatedFrom: 'dlq-truncated-from',
+  /** Base64 of the original key when it could not be used as the dead letter's key. */
+  originalKey: 'dlq-original-key-base64',
+  /** Original headers left out (unsafe names or values, or over the header budget), and why. */
+  droppedHeaders: 'dlq-dropped-headers',
 } as const;
 
+/** A message as consumed, bytes untouched: nothing in it is trusted. */
 export interface FailedMessage {
   topic: string;
   partition: number;
   offset: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string>;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
 }
 
 export interface Failure {
@@ -35,50 +41,129 @@ export interface Failure {
   consumer: string;
 }
 
+const MAX_KEY_BYTES = 256;
+const MAX_HEADER_NAME_BYTES = 256;
+const MAX_HEADER_VALUE_BYTES = 1024;
+/** Room the original headers may take, so our own always fit beside them. */
+const ORIGINAL_HEADERS_BUDGET = 8192;
+const ERROR_TEXT_LENGTH = 1000;
+const TRUNCATION_HEADER_ROOM = 64;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
- * The dead letter of `message`: same key, value and headers, plus where it came from and why. A value
- * PostgreSQL cannot hold as text is base64-encoded (NUL in headers is replaced), and one too large to publish again is cut to fit,
- * so no poison can stall the partition it arrived on.
+ * The dead letter of `message`: its value, key and headers plus where it came from and why, in a
+ * form that can always be written and published whatever the poison held. Text PostgreSQL cannot
+ * store is base64-encoded and marked, unsafe keys and headers are set aside with a note, and a value
+ * too large to publish again is cut to fit `maxBytes` — so no message can stall its partition.
  */
 export function deadLetter(message: FailedMessage, failure: Failure, maxBytes: number): OutboxMessage {
-  const originalId = message.headers['event-id'];
-  const raw = message.value ?? '';
-  const binary = raw.includes('\u0000');
+  const value = storableText(message.value);
+  const key = message.key ? plainText(message.key) : undefined;
+  const keyUsable = key !== undefined && key.length > 0 && Buffer.byteLength(key) <= MAX_KEY_BYTES;
+  const { kept, dropped } = originalHeaders(message.headers);
+  const headers: Record<string, string> = {
+    ...kept,
+    ...(kept['event-id'] ? {} : { 'event-id': `unparsed:${message.topic}:${message.partition}:${message.offset}` }),
+    ...(value?.encoding === 'base64' ? { [DeadLetterHeaders.valueEncoding]: 'base64' } : {}),
+    ...(message.key && !keyUsable
+      ? { [DeadLetterHeaders.originalKey]: message.key.subarray(0, MAX_KEY_BYTES).toString('base64') }
+      : {}),
+    ...(dropped.length > 0 ? { [DeadLetterHeaders.droppedHeaders]: dropped.join('; ').slice(0, 1000) } : {}),
+    [DeadLetterHeaders.originalTopic]: safeText(message.topic, 256),
+    [DeadLetterHeaders.originalPartition]: String(message.partition),
+    [DeadLetterHeaders.originalOffset]: message.offset,
+    [DeadLetterHeaders.reason]: failure.reason,
+    [DeadLetterHeaders.error]: safeText(failure.error, ERROR_TEXT_LENGTH),
+    [DeadLetterHeaders.attempts]: String(failure.attempts),
+    [DeadLetterHeaders.consumer]: failure.consumer,
+    [DeadLetterHeaders.failedAt]: new Date().toISOString(),
+  };
   const letter: OutboxMessage = {
     eventId: randomUUID(),
     eventType: 'dead-letter',
     topic: deadLetterTopic(message.topic),
-    key: message.key ?? `${message.topic}-${message.partition}`,
-    value: binary ? Buffer.from(raw).toString('base64') : raw,
-    headers: {
-      ...message.headers,
-      ...(originalId ? {} : { 'event-id': `unparsed:${message.topic}:${message.partition}:${message.offset}` }),
-      ...(binary ? { [DeadLetterHeaders.valueEncoding]: 'base64' } : {}),
-      [DeadLetterHeaders.originalTopic]: message.topic,
-      [DeadLetterHeaders.originalPartition]: String(message.partition),
-      [DeadLetterHeaders.originalOffset]: message.offset,
-      [DeadLetterHeaders.reason]: failure.reason,
-      [DeadLetterHeaders.error]: failure.error.slice(0, 1000),
-      [DeadLetterHeaders.attempts]: String(failure.attempts),
-      [DeadLetterHeaders.consumer]: failure.consumer,
-      [DeadLetterHeaders.failedAt]: new Date().toISOString(),
-    },
+    key: keyUsable ? key : `${message.topic}-${message.partition}`,
+    value: value?.text ?? '',
+    headers,
   };
-  // Headers are stored as jsonb, which has no room for NUL either (an error may quote the poison).
-  letter.headers = Object.fromEntries(
-    Object.entries(letter.headers).map(([name, value]) => [name, value.replaceAll('\u0000', '\uFFFD')]),
-  );
   const excess = messageBytes(letter) - maxBytes;
   if (excess <= 0) {
     return letter;
   }
   const valueBytes = Buffer.from(letter.value);
-  const kept = valueBytes.subarray(0, Math.max(0, valueBytes.length - excess - TRUNCATION_HEADER_ROOM));
+  const cut = valueBytes.subarray(0, Math.max(0, valueBytes.length - excess - TRUNCATION_HEADER_ROOM));
   return {
     ...letter,
-    value: kept.toString('utf8').replace(/\uFFFD$/, ''),
+    value: cut.toString('utf8').replace(/\uFFFD$/, ''),
     headers: { ...letter.headers, [DeadLetterHeaders.truncatedFrom]: String(valueBytes.length) },
   };
 }
 
-const TRUNCATION_HEADER_ROOM = 64;
+/** UTF-8 text without NUL as it is, anything else as base64; undefined for no bytes at all. */
+function storableText(bytes: Buffer | null): { text: string; encoding: 'utf8' | 'base64' } | undefined {
+  if (!bytes) {
+    return undefined;
+  }
+  try {
+    const text = strictUtf8.decode(bytes);
+    if (!text.includes('\u0000')) {
+      return { text, encoding: 'utf8' };
+    }
+  } catch {
+    // Not UTF-8: base64 below.
+  }
+  return { text: bytes.toString('base64'), encoding: 'base64' };
+}
+
+/** The original headers that are safe to store and send again; the rest are named in a note. */
+function originalHeaders(raw: IHeaders | undefined): { kept: Record<string, string>; dropped: string[] } {
+  const kept: Record<string, string> = {};
+  const dropped: string[] = [];
+  let budget = ORIGINAL_HEADERS_BUDGET;
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    const text = plainText(first === undefined ? Buffer.alloc(0) : Buffer.from(first));
+    const size = Buffer.byteLength(name) + Buffer.byteLength(text ?? '');
+    const problem = name.startsWith('dlq-')
+      ? 'reserved for dead letters'
+      : !isSafeName(name)
+        ? 'unsafe name'
+        : text === undefined
+          ? 'value with control characters or invalid UTF-8'
+          : Buffer.byteLength(text) > MAX_HEADER_VALUE_BYTES
+            ? `value over ${MAX_HEADER_VALUE_BYTES} bytes`
+            : size > budget
+              ? 'over the header budget'
+              : undefined;
+    if (problem || text === undefined) {
+      dropped.push(`${safeText(name, 64) || '(empty name)'}: ${problem}`);
+    } else {
+      kept[name] = text;
+      budget -= size;
+    }
+  }
+  return { kept, dropped };
+}
+
+function isSafeName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    Buffer.byteLength(name) <= MAX_HEADER_NAME_BYTES &&
+    !name.includes('\uFFFD') &&
+    !CONTROL_CHARACTER.test(name)
+  );
+}
+
+/** The bytes as UTF-8 text free of control characters, or undefined. */
+function plainText(bytes: Buffer): string | undefined {
+  const text = storableText(bytes);
+  return text?.encoding === 'utf8' && !CONTROL_CHARACTER.test(text.text) ? text.text : undefined;
+}
+
+/** Text for a header or column: control characters replaced, length bounded. */
+function safeText(text: string, maxLength: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this replaces
+  return text.replace(/[\u0000-\u001f\u007f]/g, '\uFFFD').slice(0, maxLength);
+}

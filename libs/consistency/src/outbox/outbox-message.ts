@@ -23,3 +23,8 @@ export interface PendingOutboxRow extends OutboxMessage {
 export class EventTooLargeError extends Error {
   override readonly name = 'EventTooLargeError';
 }
+
+/** An event that does not match the contract: a bug in its producer, never worth retrying. */
+export class InvalidEventError extends Error {
+  override readonly name = 'InvalidEventError';
+}

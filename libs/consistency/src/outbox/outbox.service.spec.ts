@@ -1,7 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { TransactionHost } from '../transaction/transaction-host';
 import { loadOutboxOptions } from './outbox.options';
-import { EventTooLargeError } from './outbox-message';
+import { randomUUID } from 'node:crypto';
+import { EventTooLargeError, InvalidEventError } from './outbox-message';
 import { OutboxService } from './outbox.service';
 import { OutboxSignal } from './outbox-signal';
 
@@ -26,7 +27,7 @@ describe('OutboxService', () => {
     signal.onCommitted(() => (woken += 1));
     const envelope = await new OutboxService(host, options, signal).enqueue({
       type: 'inventory.rejected',
-      orderId: 'order-1',
+      orderId: randomUUID(),
       payload: { reason: 'unknown sku' },
     });
     expect(queries).toHaveLength(1);
@@ -40,8 +41,26 @@ describe('OutboxService', () => {
     const { host, queries } = fakeTransaction();
     const service = new OutboxService(host, options, new OutboxSignal());
     await expect(
-      service.enqueue({ type: 'order.cancelled', orderId: 'order-2', payload: { reason: 'x'.repeat(3000) } }),
+      service.enqueue({
+        type: 'inventory.released',
+        orderId: randomUUID(),
+        payload: { items: Array.from({ length: 50 }, (_, i) => ({ sku: `${'S'.repeat(60)}-${i}`, quantity: 1 })) },
+      }),
     ).rejects.toThrow(EventTooLargeError);
+    expect(queries).toHaveLength(0);
+  });
+
+  it.each([
+    ['a payload its consumers would reject', { type: 'order.completed', orderId: randomUUID(), payload: {} }],
+    ['an order id that is not a UUID', { type: 'order.cancelled', orderId: 'order-2', payload: { reason: 'r' } }],
+    [
+      'a causation id that is not a UUID',
+      { type: 'order.cancelled', orderId: randomUUID(), causationId: 'c', payload: { reason: 'r' } },
+    ],
+  ])('when enqueueing %s, then enqueue refuses it and writes nothing', async (_case, event) => {
+    const { host, queries } = fakeTransaction();
+    const service = new OutboxService(host, options, new OutboxSignal());
+    await expect(service.enqueue(event as Parameters<OutboxService['enqueue']>[0])).rejects.toThrow(InvalidEventError);
     expect(queries).toHaveLength(0);
   });
 });

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EventEnvelope, EventType } from '@app/contracts';
+import { envelopeProblem, EventEnvelope, EventType, payloadProblem } from '@app/contracts';
 import { TransactionHost } from '../transaction/transaction-host';
 import { OUTBOX_OPTIONS, OUTBOX_SIGNAL } from './outbox.tokens';
 import type { OutboxOptions } from './outbox.options';
-import { EventTooLargeError, OutboxMessage } from './outbox-message';
+import { EventTooLargeError, InvalidEventError, OutboxMessage } from './outbox-message';
 import { NewEvent, toOutboxMessage } from './event-envelope';
 import { laneOf } from './lane';
 import { currentMessage } from '../messaging/message-context';
@@ -22,7 +22,8 @@ export class OutboxService {
 
   /**
    * Writes a saga event into the outbox in the caller's transaction. Inside a Kafka handler the
-   * event inherits the handled event's correlation id and trace, and names it as its cause.
+   * event inherits the handled event's correlation id and trace, and names it as its cause. An event
+   * its consumers would have to dead-letter is refused here, so a bug can never publish one.
    */
   async enqueue<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
     const cause = currentMessage();
@@ -32,6 +33,10 @@ export class OutboxService {
       traceparent: cause?.traceparent,
       ...event,
     });
+    const problem = envelopeProblem(envelope) ?? payloadProblem(envelope.type, envelope.payload);
+    if (problem) {
+      throw new InvalidEventError(`refusing to enqueue ${envelope.type} for order ${envelope.orderId}: ${problem}`);
+    }
     await this.enqueueMessage(message);
     return envelope;
   }
