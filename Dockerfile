@@ -1,7 +1,7 @@
 # One image for all four services; the service is chosen by SERVICE at build or run time:
 #   docker build --build-arg SERVICE=inventory .   or   docker run -e SERVICE=inventory <image>
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -10,7 +10,7 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 # Files stay root-owned so the process running as `node` cannot modify its own code.

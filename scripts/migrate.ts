@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
 import {
   consistencyMigrations,
   envPrefix,
+  loadDatabaseOptions,
   loadInfraEnv,
   runMigrationsExclusively,
   SERVICES,
@@ -33,21 +33,16 @@ async function main(requested: string[]): Promise<void> {
   for (const service of services) {
     const variable = `${envPrefix(service)}_DATABASE_URL`;
     const databaseUrl = validateEnv({ [variable]: url() })[variable];
-    const dataSource = new DataSource(
+    const applied = await runMigrationsExclusively(
       serviceDataSourceOptions({
         databaseUrl,
         applicationName: `${service}-migrate`,
         entities: [],
         migrations: [...consistencyMigrations, ...migrations[service]],
+        limits: loadDatabaseOptions(),
       }),
     );
-    await dataSource.initialize();
-    try {
-      const applied = await runMigrationsExclusively(dataSource);
-      process.stdout.write(`${service.padEnd(12)} ${applied.length > 0 ? applied.join(', ') : 'up to date'}\n`);
-    } finally {
-      await dataSource.destroy();
-    }
+    process.stdout.write(`${service.padEnd(12)} ${applied.length > 0 ? applied.join(', ') : 'up to date'}\n`);
   }
 }
 

@@ -124,6 +124,8 @@ export class Cluster {
           ? { CARRIER_SIMULATOR_ENABLED: 'false', CARRIER_URL: this.carrierUrl }
           : {}),
         ...this.options.env?.[instance.service],
+        // Fault points exist only in processes explicitly started for development or tests.
+        NODE_ENV: 'test',
         FAULT_INJECTION: 'true',
       },
       {

@@ -49,7 +49,7 @@ export async function infraUp(
   log(`postgres  ${settings.externalDatabaseUrl ? 'external' : 'embedded'}  ${redact(adminUrl)}`);
   log(`kafka     ${settings.externalBrokers ? 'external' : `embedded ${KAFKA_VERSION}`}  ${kafkaBrokers.join(',')}`);
   const [databaseUrls, topics] = await Promise.all([
-    createServiceDatabases(adminUrl),
+    createServiceDatabases(adminUrl, layout),
     createTopics(kafkaBrokers, settings.partitions),
   ]);
   log(

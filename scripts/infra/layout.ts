@@ -15,6 +15,8 @@ export function infraLayout(local = resolve(REPO_ROOT, '.local')) {
       data: resolve(local, 'postgres', 'data'),
       log: resolve(local, 'postgres', 'postgres.log'),
       passwordFile: resolve(local, 'postgres', 'password'),
+      /** One password file per service role. */
+      roles: resolve(local, 'postgres', 'roles'),
     },
     kafka: {
       home: resolve(local, 'kafka'),

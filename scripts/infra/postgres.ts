@@ -151,24 +151,45 @@ export function serviceDatabaseName(service: ServiceName): string {
   return `${service}_service`;
 }
 
-/** Creates one database per service (database per service, never a shared table); returns their URLs. */
-export async function createServiceDatabases(adminUrl: string): Promise<Record<ServiceName, string>> {
+/**
+ * One database per service, owned by a login role of its own (database per service, never a
+ * shared table): a service's credentials cannot open another service's database. Returns the URL
+ * each service connects with. Databases created by earlier versions (owned by the admin) are
+ * handed over to their role.
+ */
+export async function createServiceDatabases(
+  adminUrl: string,
+  layout: InfraLayout,
+): Promise<Record<ServiceName, string>> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
     const urls = {} as Record<ServiceName, string>;
     for (const service of SERVICE_NAMES) {
       const name = serviceDatabaseName(service);
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (exists.rowCount === 0) {
-        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`).catch((error: { code?: string }) => {
-          // Two infra:up runs racing: the other one created it first.
-          if (error.code !== '42P04') {
-            throw error;
-          }
-        });
+      const role = name;
+      const secret = rolePassword(layout, role);
+      await ensureRole(client, role, secret);
+      const owner = await client.query<{ owner: string }>(
+        'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
+        [name],
+      );
+      if (owner.rows.length === 0) {
+        await client
+          .query(`CREATE DATABASE ${client.escapeIdentifier(name)} OWNER ${client.escapeIdentifier(role)}`)
+          .catch((error: { code?: string }) => {
+            // Two infra:up runs racing: the other one created it first.
+            if (error.code !== '42P04') {
+              throw error;
+            }
+          });
+      } else {
+        await handOver(adminUrl, name, role);
       }
+      await client.query(`REVOKE ALL ON DATABASE ${client.escapeIdentifier(name)} FROM PUBLIC`);
       const url = new URL(adminUrl);
+      url.username = role;
+      url.password = secret;
       url.pathname = `/${name}`;
       urls[service] = url.toString();
     }
@@ -176,4 +197,47 @@ export async function createServiceDatabases(adminUrl: string): Promise<Record<S
   } finally {
     await client.end();
   }
+}
+
+async function ensureRole(client: Client, role: string, secret: string): Promise<void> {
+  const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
+  // Utility statements take no parameters; the password is our own base64url string.
+  await client.query(`${verb} ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD ${client.escapeLiteral(secret)}`);
+}
+
+/** Gives an existing database, and every table, sequence and view in it not yet its own, to the service's role. */
+async function handOver(adminUrl: string, database: string, role: string): Promise<void> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const owner = client.escapeIdentifier(role);
+    await client.query(`ALTER DATABASE ${client.escapeIdentifier(database)} OWNER TO ${owner}`);
+    const { rows } = await client.query<{ kind: string; name: string }>(
+      `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind,
+              quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v') AND pg_get_userbyid(c.relowner) <> $1
+         -- A serial column's sequence follows its table.
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))`,
+      [role],
+    );
+    for (const { kind, name } of rows) {
+      await client.query(`ALTER ${kind} ${name} OWNER TO ${owner}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The role's password, generated once and kept beside the embedded data (mode 0600). */
+function rolePassword(layout: InfraLayout, role: string): string {
+  mkdirSync(layout.postgres.roles, { recursive: true, mode: 0o700 });
+  const file = `${layout.postgres.roles}/${role}`;
+  if (!existsSync(file)) {
+    writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
 }

@@ -48,6 +48,6 @@ export async function createTestApp(
   const moduleRef = await Test.createTestingModule({ imports: [TestAppModule] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   const dataSource = app.get(DataSource);
-  await runMigrationsExclusively(dataSource);
+  await runMigrationsExclusively(dataSource.options);
   return { app, config, dataSource };
 }

@@ -109,6 +109,7 @@ export class ConsistencyModule {
             applicationName: `${config.service}-service`,
             entities: database.entities,
             migrations: [...consistencyMigrations, ...asArray(database.migrations)],
+            limits: config.database,
           }),
         ),
         TerminusModule,

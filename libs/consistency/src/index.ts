@@ -6,6 +6,7 @@ export * from './config/infra-env';
 export * from './config/service-config';
 export * from './config/validate-env';
 export * from './database/data-source-options';
+export * from './database/database.options';
 export * from './database/run-migrations';
 export * from './kafka/create-kafka';
 export * from './bootstrap/start-service';

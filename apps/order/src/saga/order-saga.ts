@@ -71,12 +71,13 @@ export class OrderSaga {
   }
 
   async stockReleased(orderId: string): Promise<void> {
-    await this.log(orderId, 'inventory', 'RELEASED');
     const [order] = await this.transactions.manager.query<Array<{ status: string; failure_reason: string | null }>>(
-      // The row lock orders this against a concurrent shipping.failed for the same order.
+      // The row lock orders this against a concurrent shipping.failed for the same order. Taken before
+      // the saga log's foreign key takes a share lock, so two of these cannot deadlock upgrading theirs.
       'SELECT status, failure_reason FROM orders WHERE id = $1 FOR UPDATE',
       [orderId],
     );
+    await this.log(orderId, 'inventory', 'RELEASED');
     if (order?.status === 'COMPENSATING') {
       await this.cancel(orderId, order.failure_reason ?? 'compensated');
     }

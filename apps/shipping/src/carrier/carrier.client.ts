@@ -29,10 +29,12 @@ export class CarrierClient {
     private readonly faults: FaultInjector,
   ) {}
 
-  async book(orderId: string, country: string, fencingToken: string): Promise<string> {
+  /** `signal` ends the call (and its retries) early, e.g. when the service shuts down. */
+  async book(orderId: string, country: string, fencingToken: string, signal?: AbortSignal): Promise<string> {
     const booking = await this.call<{ reference: string }>(
       'POST',
       '/bookings',
+      signal,
       { orderId, country },
       {
         'idempotency-key': `shipment-${orderId}`,
@@ -43,9 +45,9 @@ export class CarrierClient {
   }
 
   /** Idempotent: a booking the carrier does not know (404) has nothing left to cancel. */
-  async cancel(reference: string): Promise<void> {
+  async cancel(reference: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.call('DELETE', `/bookings/${reference}`);
+      await this.call('DELETE', `/bookings/${encodeURIComponent(reference)}`, signal);
     } catch (error) {
       if (!(error instanceof CarrierRejectedError && error.status === 404)) {
         throw error;
@@ -56,6 +58,7 @@ export class CarrierClient {
   private async call<T>(
     method: string,
     path: string,
+    signal: AbortSignal | undefined,
     payload?: unknown,
     headers: Record<string, string> = {},
   ): Promise<T> {
@@ -67,7 +70,7 @@ export class CarrierClient {
           method,
           headers: { 'content-type': 'application/json', ...headers },
           body: payload === undefined ? undefined : JSON.stringify(payload),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
         });
         if (response.ok) {
           const answer = (await response.json()) as T;
@@ -80,7 +83,7 @@ export class CarrierClient {
           throw new CarrierRejectedError(response.status, `carrier ${method} ${path} rejected: ${last}`);
         }
       } catch (error) {
-        if (error instanceof CarrierRejectedError) {
+        if (error instanceof CarrierRejectedError || signal?.aborted) {
           throw error;
         }
         last = (error as Error).message;

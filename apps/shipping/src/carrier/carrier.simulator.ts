@@ -43,7 +43,10 @@ export class CarrierSimulatorServer {
   async close(): Promise<void> {
     const server = this.server;
     if (server) {
-      await new Promise((resolve) => server.close(resolve));
+      const closed = new Promise((resolve) => server.close(resolve));
+      // A slow simulated call must not hold the shutdown of the process that runs it.
+      server.closeAllConnections();
+      await closed;
     }
   }
 

@@ -30,6 +30,8 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private draining?: Promise<void>;
   private again = false;
   private stopped = false;
+  /** Ends carrier calls in flight at shutdown; their shipments are picked up again after restart. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly shipments: ShipmentsRepository,
@@ -49,6 +51,7 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.shutdown.abort();
     await this.draining;
   }
 
@@ -112,7 +115,7 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const { id, orderId, country, cause } = shipment;
     let reference: string;
     try {
-      reference = await this.carrier.book(orderId, country, lease.fencingToken);
+      reference = await this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal);
     } catch (error) {
       if (!(error instanceof CarrierUnavailableError)) {
         throw error;
@@ -152,11 +155,13 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const { id, orderId, country, cause } = shipment;
     // The booking may have reached the carrier before a crash lost its answer: the idempotent booking
     // call returns its reference (or makes one to cancel), so nothing stays booked by accident.
-    const reference = shipment.carrierReference ?? (await this.carrier.book(orderId, country, lease.fencingToken));
+    const reference =
+      shipment.carrierReference ??
+      (await this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal));
     if (!shipment.carrierReference) {
       await this.transactions.run(() => this.shipments.recordReference(id, reference, lease.fencingToken));
     }
-    await this.carrier.cancel(reference);
+    await this.carrier.cancel(reference, this.shutdown.signal);
     await this.transactions.run(async () => {
       await this.lock.fence(`shipment:${orderId}`, lease);
       if (await this.shipments.markCancelled(id)) {

@@ -40,7 +40,7 @@ export async function startService(
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   closeOnSignals(app);
 
-  await runMigrationsExclusively(app.get(DataSource));
+  await runMigrationsExclusively(app.get(DataSource).options);
 
   if (definition.consumes.length > 0) {
     connectConsumer(app, config, {
@@ -50,11 +50,13 @@ export async function startService(
     });
     await app.startAllMicroservices();
   }
-  const openApi = new DocumentBuilder()
-    .setTitle(`${config.service} service`)
-    .setDescription('Part of the NestJS consistency suite; see the README for the saga and its events.')
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  if (config.docs) {
+    const openApi = new DocumentBuilder()
+      .setTitle(`${config.service} service`)
+      .setDescription('Part of the NestJS consistency suite; see the README for the saga and its events.')
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
+  }
 
   await app.listen(config.port, config.host);
   app.get(Logger).log(`${config.service} listening on ${config.host}:${config.port}`, 'Bootstrap');

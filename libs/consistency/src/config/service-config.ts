@@ -1,10 +1,11 @@
-import { bool, num, port, str, url } from 'envalid';
+import { bool, port, str, url } from 'envalid';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
+import { DatabaseOptions, loadDatabaseOptions } from '../database/database.options';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
 import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
 import { ConfigurationError } from './configuration-error';
 import { loadOutboxOptions, OutboxOptions } from '../outbox/outbox.options';
-import { brokerList, validateEnv } from './validate-env';
+import { brokerList, positiveInt, validateEnv } from './validate-env';
 
 export const SERVICES = {
   order: { port: 3001 },
@@ -25,6 +26,7 @@ export interface ServiceConfig {
   host: string;
   port: number;
   databaseUrl: string;
+  database: DatabaseOptions;
   kafkaBrokers: string[];
   nodeEnv: 'development' | 'test' | 'production';
   logLevel: (typeof LOG_LEVELS)[number];
@@ -33,6 +35,8 @@ export interface ServiceConfig {
   idempotency: IdempotencyOptions;
   lock: { maxTtlMs: number };
   faults: FaultConfig;
+  /** Whether `/docs` serves the OpenAPI description (it maps the whole API for an attacker too). */
+  docs: boolean;
 }
 
 export interface FaultConfig {
@@ -47,10 +51,14 @@ export function envPrefix(service: ServiceName): string {
   return service.toUpperCase();
 }
 
-function loadFaults(nodeEnv: string, env: NodeJS.ProcessEnv): FaultConfig {
+/**
+ * Fault points can SIGKILL the process on request, so they exist only where someone asked for a
+ * development or test process in so many words: an unset NODE_ENV does not count.
+ */
+function loadFaults(env: NodeJS.ProcessEnv): FaultConfig {
   const { FAULT_INJECTION, FAULT_POINTS } = validateEnv(
     {
-      FAULT_INJECTION: bool({ default: false, desc: 'switch on fault points and /faults (never in production)' }),
+      FAULT_INJECTION: bool({ default: false, desc: 'switch on fault points and /faults (development and test only)' }),
       FAULT_POINTS: str({ default: '', desc: 'faults armed at start: point:crash|throw|delay:<ms>, comma-separated' }),
     },
     env,
@@ -62,10 +70,11 @@ function loadFaults(nodeEnv: string, env: NodeJS.ProcessEnv): FaultConfig {
     throw new ConfigurationError(`Invalid configuration: FAULT_POINTS is invalid: ${(error as Error).message}`);
   }
   const enabled = FAULT_INJECTION || armed.size > 0;
-  if (enabled && nodeEnv === 'production') {
+  if (enabled && env.NODE_ENV !== 'development' && env.NODE_ENV !== 'test') {
     const variable = FAULT_INJECTION ? 'FAULT_INJECTION' : 'FAULT_POINTS';
     throw new ConfigurationError(
-      `Invalid configuration: ${variable} is invalid: fault injection is not available when NODE_ENV=production`,
+      `Invalid configuration: ${variable} is invalid: fault injection needs NODE_ENV set to development or test ` +
+        `(it is ${env.NODE_ENV ? `"${env.NODE_ENV}"` : 'unset'})`,
     );
   }
   return { enabled, armed };
@@ -83,7 +92,11 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
       KAFKA_BROKERS: brokerList({ desc: 'Kafka bootstrap servers, host:port[,host:port]' }),
       NODE_ENV: str({ choices: ['development', 'test', 'production'] as const, default: 'development' }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
-      LOCK_MAX_TTL_MS: num({ default: 60_000, desc: 'longest lease the distributed lock grants' }),
+      LOCK_MAX_TTL_MS: positiveInt({ default: 60_000, desc: 'longest lease the distributed lock grants' }),
+      HTTP_DOCS_ENABLED: bool({
+        default: undefined,
+        desc: 'serve the OpenAPI description at /docs (default: not in production)',
+      }),
     },
     env,
   );
@@ -92,6 +105,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     host: clean.HOST,
     port: clean[portVar] as number,
     databaseUrl: clean[databaseVar] as string,
+    database: loadDatabaseOptions(env),
     kafkaBrokers: clean.KAFKA_BROKERS,
     nodeEnv: clean.NODE_ENV,
     logLevel: clean.LOG_LEVEL,
@@ -99,6 +113,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     consumer: loadConsumerOptions(env),
     idempotency: loadIdempotencyOptions(env),
     lock: { maxTtlMs: clean.LOCK_MAX_TTL_MS },
-    faults: loadFaults(clean.NODE_ENV, env),
+    faults: loadFaults(env),
+    docs: clean.HTTP_DOCS_ENABLED ?? clean.NODE_ENV !== 'production',
   };
 }

@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { DatabaseOptions } from './database.options';
 
 export interface ServiceDataSourceInput {
   databaseUrl: string;
@@ -6,11 +7,12 @@ export interface ServiceDataSourceInput {
   migrations: NonNullable<DataSourceOptions['migrations']>;
   /** Shown in pg_stat_activity, so `pg_terminate_backend` can pick one service's connections. */
   applicationName: string;
-  poolSize?: number;
+  limits: DatabaseOptions;
 }
 
-/** PostgreSQL options shared by every service: migrations only, never `synchronize`. */
+/** PostgreSQL options shared by every service: migrations only, never `synchronize`; every wait bounded. */
 export function serviceDataSourceOptions(input: ServiceDataSourceInput): DataSourceOptions {
+  const { limits } = input;
   return {
     type: 'postgres',
     url: input.databaseUrl,
@@ -21,6 +23,13 @@ export function serviceDataSourceOptions(input: ServiceDataSourceInput): DataSou
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    poolSize: input.poolSize ?? 10,
+    poolSize: limits.poolSize,
+    // node-postgres sends these as session settings when it connects.
+    extra: {
+      connectionTimeoutMillis: limits.poolWaitTimeoutMs,
+      statement_timeout: limits.statementTimeoutMs,
+      lock_timeout: limits.lockTimeoutMs,
+      idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs,
+    },
   };
 }
