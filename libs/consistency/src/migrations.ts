@@ -3,6 +3,7 @@ import { CreateIdempotencyKeys1764000000004 } from './idempotency/idempotency.mi
 import { CreateInbox1764000000003 } from './messaging/inbox.migration';
 import { CreateDistributedLocks1764000000005 } from './lock/lock.migration';
 import { CreateOutbox1764000000001 } from './outbox/outbox.migration';
+import { ParkOutboxRows1764000000031 } from './outbox/outbox-parking.migration';
 
 /** The library's tables, migrated into every service database before the service's own. */
 export const consistencyMigrations = [
@@ -11,4 +12,5 @@ export const consistencyMigrations = [
   CreateIdempotencyKeys1764000000004,
   CreateDistributedLocks1764000000005,
   CreateSagaBarrier1764000000006,
+  ParkOutboxRows1764000000031,
 ];
