@@ -6,6 +6,7 @@ export class OutboxMetrics {
   readonly published: Counter;
   readonly failures: Counter;
   readonly rejections: Counter;
+  readonly splitRequests: Counter;
   readonly parked: Counter;
   readonly publishDelay: Histogram;
   private summary?: ReturnType<OutboxStore['pendingSummary']>;
@@ -55,6 +56,11 @@ export class OutboxMetrics {
       name: 'outbox_rejections_total',
       help: 'Outbox rows the broker refused for themselves (too large, invalid); an unreachable broker does not count',
       labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.splitRequests = new Counter({
+      name: 'outbox_split_requests_total',
+      help: 'Produce requests of several rows the broker refused whole, sent again row by row to find the refused one',
       registers: [registry],
     });
     this.parked = new Counter({

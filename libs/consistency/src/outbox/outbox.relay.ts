@@ -160,11 +160,18 @@ export class OutboxRelay {
     }
   }
 
-  private settle({ published, refused, failed }: SendReport): RoundResult {
-    return { published, failed, rejected: refused.map(({ row, error }) => rejectionOf(row, error, this.options)) };
+  private settle({ refused, ...report }: SendReport): RoundResult {
+    return { ...report, rejected: refused.map(({ row, error }) => rejectionOf(row, error, this.options)) };
   }
 
-  private observe({ published, rejected }: RoundResult): void {
+  private observe({ published, rejected, splitRequests }: RoundResult): void {
+    if (splitRequests > 0) {
+      this.metrics.splitRequests.inc(splitRequests);
+      this.logger.warn(
+        `the broker refused ${splitRequests} produce request(s) whole; their rows went again one by one ` +
+          "(is OUTBOX_MAX_REQUEST_BYTES above a topic's max.message.bytes?)",
+      );
+    }
     const now = Date.now();
     for (const row of published) {
       this.metrics.published.inc({ topic: row.topic });

@@ -35,6 +35,8 @@ export interface ClaimLimits {
 export interface RoundResult {
   published: PendingOutboxRow[];
   rejected: Rejection[];
+  /** Requests the broker refused as a whole and that were sent again row by row. */
+  splitRequests: number;
   /** The broker could not be reached: these rows were being sent; the rest were not tried. */
   failed?: { rows: PendingOutboxRow[]; error: unknown };
 }
@@ -90,7 +92,8 @@ export class OutboxStore {
     try {
       await runner.startTransaction();
       const { rows, full } = await this.claim(runner, limits);
-      const result: RoundResult = rows.length > 0 ? await publish(rows) : { published: [], rejected: [] };
+      const result: RoundResult =
+        rows.length > 0 ? await publish(rows) : { published: [], rejected: [], splitRequests: 0 };
       await this.record(runner, result);
       await runner.commitTransaction();
       return { ...result, full };

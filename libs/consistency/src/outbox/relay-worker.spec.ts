@@ -79,6 +79,7 @@ describe('RelayWorker.send', () => {
     const report = await new RelayWorker(broker.kafka(), cap).send(rows);
     expect(ids(report.published)).toEqual(ids(rows));
     expect(broker.requests.map((request) => request.length)).toEqual([4, 4, 4]);
+    expect(report.splitRequests).toBe(0);
     expect(logged(broker)).toEqual(rows.map((r) => r.eventId));
     expect(report.refused).toEqual([]);
   });
@@ -91,6 +92,7 @@ describe('RelayWorker.send', () => {
     expect(ids(report.published)).toEqual(ids([rows[0], rows[1], rows[3], rows[5]]));
     expect(logged(broker)).toEqual([rows[0], rows[1], rows[3], rows[5]].map((r) => r.eventId));
     expect(broker.requests.map((request) => request.length)).toEqual([6, 1, 1, 1, 1, 1]);
+    expect(report.splitRequests).toBe(1);
     expect(report.failed).toBeUndefined();
   });
 
@@ -99,6 +101,7 @@ describe('RelayWorker.send', () => {
     const rows = [row('a'), row('b'), row('suspect', 5000, 2), row('suspect'), row('c'), row('d')];
     const report = await new RelayWorker(broker.kafka(), 1_000_000).send(rows);
     expect(broker.requests.map((request) => request.length)).toEqual([2, 1, 2]);
+    expect(report.splitRequests).toBe(0);
     expect(report.refused.map(({ row: refused }) => refused.id)).toEqual([rows[2].id]);
     expect(ids(report.published)).toEqual(ids([rows[0], rows[1], rows[4], rows[5]]));
   });

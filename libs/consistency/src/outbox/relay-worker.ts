@@ -8,6 +8,8 @@ export interface SendReport {
   published: PendingOutboxRow[];
   /** Rows the broker refused when sent alone; later rows of their keys were held back. */
   refused: Array<{ row: PendingOutboxRow; error: unknown }>;
+  /** Requests of several rows the broker refused, then sent again row by row. */
+  splitRequests: number;
   /** The broker could not be reached: these rows were in flight; the rest were not tried. */
   failed?: { rows: PendingOutboxRow[]; error: unknown };
 }
@@ -58,7 +60,7 @@ export class RelayWorker {
    * later rows of its key for this round, so they never overtake it; other keys go on.
    */
   async send(rows: PendingOutboxRow[]): Promise<SendReport> {
-    const report: SendReport = { published: [], refused: [] };
+    const report: SendReport = { published: [], refused: [], splitRequests: 0 };
     const suspects = new Set(rows.filter((row) => row.rejections > 0));
     let queue = rows;
     while (queue.length > 0) {
@@ -72,6 +74,7 @@ export class RelayWorker {
         report.failed = { rows: request, error };
         return report;
       } else if (request.length > 1) {
+        report.splitRequests += 1;
         request.forEach((row) => suspects.add(row));
         queue = [...request, ...queue];
       } else {
