@@ -18,7 +18,7 @@ const SENDABLE = `NOT EXISTS (
   WHERE held.message_key = o.message_key AND held.id <= o.id
     AND (held.status = 'PARKED' OR (held.status = 'PENDING' AND held.retry_at > now())))`;
 
-/** What a row weighs in memory, as cheap to compute as PostgreSQL allows (no detoasting). */
+/** What a row weighs in memory, near enough and without detoasting anything (headers at their stored size). */
 const ROW_BYTES = 'octet_length(o.value) + octet_length(o.message_key) + pg_column_size(o.headers)';
 
 /** Key, value and headers, as OUTBOX_MAX_MESSAGE_BYTES counts them. */
