@@ -56,7 +56,8 @@ export class RelayWorker {
    * the broker refuses a request, its rows are sent again one by one to find the refused one: a
    * request spans partitions, the broker refuses per partition without saying which record, and one
    * row at a time names the culprit exactly at the cost of a few small requests, which only happen
-   * after a refusal. A row refused before goes alone from the start. A refused row holds back the
+   * after a refusal (bisecting saves requests, but each half would have to wait for the rows of its
+   * keys in the other). A row refused before goes alone from the start. A refused row holds back the
    * later rows of its key for this round, so they never overtake it; other keys go on.
    */
   async send(rows: PendingOutboxRow[]): Promise<SendReport> {
