@@ -43,11 +43,13 @@ export function serviceLag(brokers: string[], service: ServiceName): Promise<num
   return consumerLag(brokers, consumerGroupId(service), CONSUMES[service]);
 }
 
-/** Work a service has not finished: its consumer lag plus its outbox rows not yet published. */
+/** Work a service has not finished: its consumer lag plus its outbox rows not yet published, parked ones included. */
 export async function serviceBacklog(database: Client, brokers: string[], service: ServiceName): Promise<number> {
   const [lag, { rows }] = await Promise.all([
     serviceLag(brokers, service),
-    database.query<{ pending: number }>(`SELECT count(*)::int AS pending FROM outbox WHERE status = 'PENDING'`),
+    database.query<{ pending: number }>(
+      `SELECT count(*)::int AS pending FROM outbox WHERE status IN ('PENDING', 'PARKED')`,
+    ),
   ]);
   return lag + rows[0].pending;
 }

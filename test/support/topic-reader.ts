@@ -54,12 +54,25 @@ export class TopicReader {
   }
 }
 
-export async function createTopic(brokers: string[], topic: string, partitions = 3): Promise<void> {
+/** Creates `topic`; `config` sets topic-level configs such as `max.message.bytes`. */
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions = 3,
+  config: Record<string, string> = {},
+): Promise<void> {
   const admin = new Kafka({ clientId: 'topic-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    topics: [
+      {
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      },
+    ],
   });
   await admin.disconnect();
 }

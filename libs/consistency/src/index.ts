@@ -44,3 +44,4 @@ export * from './messaging/kafka-headers';
 export * from './messaging/connect-consumer';
 export * from './outbox/backoff';
 export * from './messaging/pass-through-rpc-errors.filter';
+export * from './outbox/outbox.store';

@@ -1,7 +1,11 @@
-/** Lifecycle of an outbox row: written with the business change, marked once the broker has it. */
+/**
+ * Lifecycle of an outbox row: written with the business change, marked once the broker has it, or
+ * parked when the broker keeps refusing it (until an operator retries it).
+ */
 export enum OutboxStatus {
   Pending = 'PENDING',
   Published = 'PUBLISHED',
+  Parked = 'PARKED',
 }
 
 /** A Kafka message waiting in the outbox. */
@@ -18,6 +22,24 @@ export interface OutboxMessage {
 export interface PendingOutboxRow extends OutboxMessage {
   id: string;
   createdAt: Date;
+  /** Times the broker refused this very message. */
+  rejections: number;
+}
+
+/** A row the relay gave up on, as `npm run outbox -- list` shows it. */
+export interface ParkedOutboxRow {
+  id: string;
+  eventId: string;
+  eventType: string;
+  topic: string;
+  key: string;
+  /** Failed attempts of any kind, refusals included. */
+  attempts: number;
+  rejections: number;
+  lastError: string | null;
+  /** Key, value and headers, as OUTBOX_MAX_MESSAGE_BYTES counts them. */
+  bytes: number;
+  ageSeconds: number;
 }
 
 export class EventTooLargeError extends Error {

@@ -1,5 +1,7 @@
 import { bool, num } from 'envalid';
+import { ConfigurationError } from '../config/configuration-error';
 import { positiveInt, validateEnv } from '../config/validate-env';
+import { REQUEST_FRAMING_ALLOWANCE_BYTES } from './produce-requests';
 
 export interface OutboxOptions {
   /** Whether this process runs a relay; writers may leave publishing to other instances. */
@@ -16,6 +18,10 @@ export interface OutboxOptions {
   retentionHours: number;
   /** Largest serialized message accepted by `enqueue`; keep below the broker's message.max.bytes. */
   maxMessageBytes: number;
+  /** Cap of one produce request, records and framing; rows of a claim go in as many as needed. */
+  maxRequestBytes: number;
+  /** Times the broker may refuse one row before it is parked. */
+  maxAttempts: number;
 }
 
 export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxOptions {
@@ -28,9 +34,20 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
       OUTBOX_MAX_BACKOFF_MS: positiveInt({ default: 30_000, desc: 'backoff cap while the broker fails' }),
       OUTBOX_RETENTION_HOURS: num({ default: 24, desc: 'hours published rows are kept' }),
       OUTBOX_MAX_MESSAGE_BYTES: positiveInt({ default: 1_000_000, desc: 'largest event accepted by enqueue' }),
+      // The broker's message.max.bytes is 1,048,588 by default; this leaves headroom under it.
+      OUTBOX_MAX_REQUEST_BYTES: positiveInt({ default: 1_040_000, desc: 'bytes of one produce request' }),
+      OUTBOX_MAX_ATTEMPTS: positiveInt({ default: 5, desc: 'broker refusals of a row before it is parked' }),
     },
     env,
   );
+  const smallestRequest = clean.OUTBOX_MAX_MESSAGE_BYTES + REQUEST_FRAMING_ALLOWANCE_BYTES;
+  if (clean.OUTBOX_MAX_REQUEST_BYTES < smallestRequest) {
+    throw new ConfigurationError(
+      `Invalid configuration: OUTBOX_MAX_REQUEST_BYTES is invalid: ${clean.OUTBOX_MAX_REQUEST_BYTES} cannot hold ` +
+        `the largest event alone; it must be at least OUTBOX_MAX_MESSAGE_BYTES + ${REQUEST_FRAMING_ALLOWANCE_BYTES} ` +
+        `(${smallestRequest})`,
+    );
+  }
   return {
     relayEnabled: clean.OUTBOX_RELAY_ENABLED,
     batchSize: clean.OUTBOX_BATCH_SIZE,
@@ -39,5 +56,7 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
     maxBackoffMs: clean.OUTBOX_MAX_BACKOFF_MS,
     retentionHours: clean.OUTBOX_RETENTION_HOURS,
     maxMessageBytes: clean.OUTBOX_MAX_MESSAGE_BYTES,
+    maxRequestBytes: clean.OUTBOX_MAX_REQUEST_BYTES,
+    maxAttempts: clean.OUTBOX_MAX_ATTEMPTS,
   };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { CompressionTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { errorText } from '../errors/error-text';
 import { FaultInjector } from '../faults/fault-points';
 import { backoffDelay } from './backoff';
@@ -7,10 +7,20 @@ import { OutboxMetrics } from './outbox.metrics';
 import { OutboxNotifier } from './outbox.notifier';
 import { OutboxOptions } from './outbox.options';
 import { OutboxSignal } from './outbox-signal';
-import { OutboxStore } from './outbox.store';
+import { ClaimLimits, DrainedRound, OutboxStore, RoundResult } from './outbox.store';
 import { PendingOutboxRow } from './outbox-message';
+import { rejectionOf } from './parking';
+import { RelayWorker, SendReport } from './relay-worker';
 
 const PURGE_INTERVAL_MS = 60_000;
+/** A claim holds at most this many full produce requests, so a backlog of large events stays bounded in memory. */
+const REQUESTS_PER_CLAIM = 8;
+
+/** A relay round that reached the broker: what it published, and whether more rows are probably waiting. */
+export interface RelayRound {
+  published: number;
+  full: boolean;
+}
 
 /**
  * Publishes committed outbox rows to Kafka: idempotent producers, acks from all in-sync replicas,
@@ -19,6 +29,7 @@ const PURGE_INTERVAL_MS = 60_000;
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly workers: RelayWorker[];
+  private readonly limits: ClaimLimits;
   private running = false;
   private loops: Array<Promise<void>> = [];
   private nextWorker = 0;
@@ -34,7 +45,8 @@ export class OutboxRelay {
     private readonly options: OutboxOptions,
     private readonly faults: FaultInjector,
   ) {
-    this.workers = Array.from({ length: options.concurrency }, () => new RelayWorker(kafka));
+    this.workers = Array.from({ length: options.concurrency }, () => new RelayWorker(kafka, options.maxRequestBytes));
+    this.limits = { rows: options.batchSize, bytes: options.maxRequestBytes * REQUESTS_PER_CLAIM };
   }
 
   start(): void {
@@ -83,29 +95,35 @@ export class OutboxRelay {
     }
   }
 
-  /** One round on one worker: claim lanes, publish their oldest rows, mark. Returns the count. */
-  async drainOnce(worker: RelayWorker = this.workers[0]): Promise<number> {
+  /**
+   * One round on one worker: claim lanes, publish their oldest sendable rows, record the outcome.
+   * Refused rows are counted (and parked in time) without failing the round; a broker that cannot
+   * be reached fails it, after the rows it did take are marked, so the worker backs off.
+   */
+  async drainOnce(worker: RelayWorker = this.workers[0]): Promise<RelayRound> {
     let claimed: PendingOutboxRow[] = [];
+    let round: DrainedRound;
     try {
-      const rows = await this.store.drain(this.options.batchSize, async (batch) => {
-        claimed = batch;
+      round = await this.store.drain(this.limits, async (rows) => {
+        claimed = rows;
         await this.faults.hit('outbox.after-commit-before-publish');
-        await worker.publish(batch);
+        const report = await worker.send(rows);
         await this.faults.hit('outbox.after-publish-before-mark');
+        return this.settle(report);
       });
-      const now = Date.now();
-      for (const row of rows) {
-        this.metrics.published.inc({ topic: row.topic });
-        this.metrics.publishDelay.observe((now - row.createdAt.getTime()) / 1000);
-      }
-      return rows.length;
     } catch (error) {
+      // The round rolled back: every claimed row counts a failed attempt.
       if (claimed.length > 0) {
         const ids = claimed.map((row) => row.id);
         await this.store.recordFailure(ids, errorText(error)).catch(() => undefined);
       }
       throw error;
     }
+    this.observe(round);
+    if (round.failed) {
+      throw round.failed.error;
+    }
+    return { published: round.published.length, full: round.full };
   }
 
   /** Deletes published rows older than the retention window; returns how many. */
@@ -121,9 +139,9 @@ export class OutboxRelay {
     let failedAttempts = 0;
     while (this.running) {
       worker.woken = false;
-      let published: number;
+      let round: RelayRound;
       try {
-        published = await this.drainOnce(worker);
+        round = await this.drainOnce(worker);
         failedAttempts = 0;
       } catch (error) {
         failedAttempts += 1;
@@ -133,7 +151,7 @@ export class OutboxRelay {
         await worker.pause(delay, () => !this.running);
         continue;
       }
-      if (published >= this.options.batchSize) {
+      if (round.full) {
         // A backlog: bring another worker in on other lanes.
         this.wake();
       } else if (!worker.woken) {
@@ -142,82 +160,40 @@ export class OutboxRelay {
     }
   }
 
+  private settle({ refused, ...report }: SendReport): RoundResult {
+    return { ...report, rejected: refused.map(({ row, error }) => rejectionOf(row, error, this.options)) };
+  }
+
+  private observe({ published, rejected, splitRequests }: RoundResult): void {
+    if (splitRequests > 0) {
+      this.metrics.splitRequests.inc(splitRequests);
+      this.logger.warn(
+        `the broker refused ${splitRequests} produce request(s) whole; their rows went again one by one ` +
+          "(is OUTBOX_MAX_REQUEST_BYTES above a topic's max.message.bytes?)",
+      );
+    }
+    const now = Date.now();
+    for (const row of published) {
+      this.metrics.published.inc({ topic: row.topic });
+      this.metrics.publishDelay.observe((now - row.createdAt.getTime()) / 1000);
+    }
+    for (const { row, error, park } of rejected) {
+      this.metrics.rejections.inc({ topic: row.topic });
+      if (park) {
+        this.metrics.parked.inc({ topic: row.topic });
+        this.logger.error(
+          `parked outbox row ${row.id} (${row.eventType} ${row.eventId} to ${row.topic}) after ` +
+            `${row.rejections + 1} refusals; later events of its key wait until npm run outbox -- retry: ${error}`,
+        );
+      } else {
+        this.logger.warn(
+          `broker refused outbox row ${row.id} (${row.eventType} ${row.eventId} to ${row.topic}): ${error}`,
+        );
+      }
+    }
+  }
+
   private async purge(): Promise<void> {
     await this.purgeExpired().catch((error: unknown) => this.logger.warn(`purge failed: ${errorText(error)}`));
-  }
-}
-
-/**
- * One drain loop with its own producer: workers hold disjoint lanes, so several overlap database
- * work with broker round trips without ever sharing a key, and no two share idempotence state.
- */
-class RelayWorker {
-  woken = false;
-  private producer?: Producer;
-  private wakeUp?: () => void;
-
-  constructor(private readonly kafka: Kafka) {}
-
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  /** Sleeping until woken or the poll interval, rather than draining. */
-  get idle(): boolean {
-    return this.wakeUp !== undefined;
-  }
-
-  /** Sleeps `ms`, or less when woken while `wakeable()` allows a wake-up to cut the sleep short. */
-  pause(ms: number, wakeable: () => boolean): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        if (wakeable()) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-    }).finally(() => (this.wakeUp = undefined));
-  }
-
-  async publish(rows: PendingOutboxRow[]): Promise<void> {
-    const byTopic = new Map<string, TopicMessages>();
-    for (const row of rows) {
-      let topic = byTopic.get(row.topic);
-      if (!topic) {
-        topic = { topic: row.topic, messages: [] };
-        byTopic.set(row.topic, topic);
-      }
-      topic.messages.push({ key: row.key, value: row.value, headers: row.headers });
-    }
-    const producer = await this.connectedProducer();
-    try {
-      await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.None });
-    } catch (error) {
-      // A fresh producer id resets idempotence sequence state that a failed send may have broken.
-      this.producer = undefined;
-      await producer.disconnect().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  async disconnect(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (!this.producer) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
-      });
-      await producer.connect();
-      this.producer = producer;
-    }
-    return this.producer;
   }
 }
