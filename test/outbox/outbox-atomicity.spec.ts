@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventTooLargeError } from '@app/consistency';
+import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
 import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
 import { createTestDatabase } from '../support/test-database';
@@ -46,11 +47,18 @@ describe('outbox: state change and event commit together', () => {
     expect(message.key).toBe('key-commit');
     expect(JSON.parse(message.value)).toMatchObject({ key: 'key-commit', seq: 1 });
     expect(await count('widgets')).toBe(1);
-    const [row] = await outbox.dataSource.query<Array<{ status: string; published_at: Date | null }>>(
-      'SELECT status, published_at FROM outbox WHERE event_id = $1',
-      [id],
+    // The broker acknowledges before the relay's mark commits, so a reader can be a moment ahead.
+    const row = await waitFor(
+      'the row to be marked published',
+      async () => {
+        const [found] = await outbox.dataSource.query<Array<{ status: string; published_at: Date | null }>>(
+          'SELECT status, published_at FROM outbox WHERE event_id = $1',
+          [id],
+        );
+        return found?.status === 'PUBLISHED' ? found : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
     );
-    expect(row.status).toBe('PUBLISHED');
     expect(row.published_at).toBeInstanceOf(Date);
   });
 

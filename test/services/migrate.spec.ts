@@ -39,6 +39,7 @@ describe('npm run migrate', () => {
         'reservation_lines',
         'reservations',
         'saga_barrier',
+        'skipped_messages',
         'stock_items',
       ]);
     } finally {
