@@ -1,5 +1,6 @@
 import { CreateSagaBarrier1764000000006 } from './barrier/barrier.migration';
 import { CreateIdempotencyKeys1764000000004 } from './idempotency/idempotency.migration';
+import { IdempotencyResponseHeaders1764000000031 } from './idempotency/idempotency-response-headers.migration';
 import { CreateInbox1764000000003 } from './messaging/inbox.migration';
 import { CreateDistributedLocks1764000000005 } from './lock/lock.migration';
 import { CreateOutbox1764000000001 } from './outbox/outbox.migration';
@@ -11,4 +12,5 @@ export const consistencyMigrations = [
   CreateIdempotencyKeys1764000000004,
   CreateDistributedLocks1764000000005,
   CreateSagaBarrier1764000000006,
+  IdempotencyResponseHeaders1764000000031,
 ];

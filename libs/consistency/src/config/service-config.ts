@@ -1,5 +1,7 @@
 import { bool, num, port, str, url } from 'envalid';
+import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
+import { HttpOptions, loadHttpOptions } from '../http/http.options';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
 import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
 import { ConfigurationError } from './configuration-error';
@@ -33,6 +35,8 @@ export interface ServiceConfig {
   idempotency: IdempotencyOptions;
   lock: { maxTtlMs: number };
   faults: FaultConfig;
+  auth: AuthOptions;
+  http: HttpOptions;
 }
 
 export interface FaultConfig {
@@ -100,5 +104,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     idempotency: loadIdempotencyOptions(env),
     lock: { maxTtlMs: clean.LOCK_MAX_TTL_MS },
     faults: loadFaults(clean.NODE_ENV, env),
+    auth: loadAuthOptions(env),
+    http: loadHttpOptions(env),
   };
 }
