@@ -32,6 +32,15 @@ describe('hostileJsonReason', () => {
   ])('when a body holds %s, then it is refused', (_case, body) => {
     expect(hostileJsonReason(body, 32)).toMatch(/control characters/);
   });
+
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'when a body holds the key %s at any depth, then it is refused',
+    (key) => {
+      expect(hostileJsonReason(JSON.parse(`{"items":[{"${key}":{"polluted":true}}]}`), 32)).toBe(
+        `the key "${key}" is not accepted`,
+      );
+    },
+  );
 });
 
 describe('hostileQueryReason', () => {

@@ -1,8 +1,12 @@
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
+// Keys that reach object prototypes when copied naively; no body here needs them.
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Why a parsed JSON value must be refused, or undefined when it is acceptable: nesting deeper than
- * `maxDepth`, or a control character (NUL included) in any string or object key. Walks iteratively,
+ * `maxDepth`, a control character (NUL included) in any string or object key, or a key such as
+ * `__proto__` (which validation whitelists would take for a declared property). Walks iteratively,
  * so a value nested thousands deep is refused instead of overflowing the stack, here or later in
  * validation.
  */
@@ -21,6 +25,9 @@ export function hostileJsonReason(value: unknown, maxDepth: number): string | un
       for (const [key, child] of Object.entries(node)) {
         if (CONTROL_CHARACTER.test(key)) {
           return 'keys must not contain control characters';
+        }
+        if (PROTOTYPE_KEYS.has(key)) {
+          return `the key ${JSON.stringify(key)} is not accepted`;
         }
         pending.push({ node: child, depth: depth + 1 });
       }
