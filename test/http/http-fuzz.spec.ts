@@ -456,7 +456,10 @@ describe('HTTP API under hostile input', () => {
       ['order', 'GET', '/admin'],
     ];
     for (const [service, method, path] of wrong) {
-      expectNestError(await call(service, path, { method, headers: admin, body: {} }), 404);
+      expectNestError(
+        await call(service, path, { method, headers: admin, body: method === 'GET' ? undefined : {} }),
+        404,
+      );
     }
   });
 
