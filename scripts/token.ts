@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isRole, loadInfraEnv, MAX_SUBJECT_LENGTH, Role, ROLES, signToken } from '@app/consistency';
+import { isRole, MAX_SUBJECT_LENGTH, Role, ROLES, signToken } from '@app/consistency';
 import { devAuthSecret } from './auth/auth-headers';
 
 const usage = `usage: npm run token -- --sub <id> [--role ${ROLES.join('|')}]… [--ttl 1h]`;
@@ -28,14 +28,12 @@ async function main(argv: string[]): Promise<string> {
   if (!/^[1-9]\d*[smhd]$/.test(ttl)) {
     throw new Error(`--ttl takes a lifetime such as 90s, 15m, 1h or 7d, got "${ttl}"`);
   }
-  const env = { ...process.env };
-  loadInfraEnv(env);
-  return signToken(devAuthSecret(env), {
+  return signToken(devAuthSecret(), {
     sub,
     roles: role as Role[],
     expiresIn: ttl,
-    issuer: env.AUTH_ISSUER,
-    audience: env.AUTH_AUDIENCE,
+    issuer: process.env.AUTH_ISSUER,
+    audience: process.env.AUTH_AUDIENCE,
   });
 }
 

@@ -1,5 +1,4 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, JWTPayload, JWTVerifyGetKey, jwtVerify } from 'jose';
-import type { KeyObject } from 'node:crypto';
 import type { AuthOptions } from './auth.options';
 import { IdentityProviderUnavailableError } from './identity-provider-unavailable.error';
 import { InvalidTokenError } from './invalid-token.error';
@@ -54,7 +53,7 @@ export class TokenVerifier {
       requiredClaims: ['exp', 'sub'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     };
-    const secret: KeyObject | undefined = this.options.secret;
+    const { secret } = this.options;
     if (secret && SHARED_SECRET_ALGORITHMS.includes(String(algorithm))) {
       return (await jwtVerify(token, secret, { ...claims, algorithms: SHARED_SECRET_ALGORITHMS })).payload;
     }
