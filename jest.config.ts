@@ -2,7 +2,11 @@ import type { Config } from 'jest';
 
 const transform: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  // jose ships ES modules only; Jest's CommonJS runtime needs them compiled.
+  '/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
 };
+
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 const moduleNameMapper: Config['moduleNameMapper'] = {
   '^@app/consistency(|/.*)$': '<rootDir>/libs/consistency/src$1',
@@ -19,6 +23,7 @@ const config: Config = {
       roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/scripts'],
       testMatch: ['**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
     },
     {
@@ -27,6 +32,7 @@ const config: Config = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',

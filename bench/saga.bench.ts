@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
+import { adminHeaders, authHeaders } from '../scripts/auth/auth-headers';
 import { infraLayout, REPO_ROOT } from '../scripts/infra/layout';
 import { kafkaPid } from '../scripts/infra/kafka';
 import { waitFor } from '../scripts/infra/run-command';
@@ -122,6 +123,9 @@ function cpuSnapshot(stack: Stack): Record<string, number> {
   return snapshot;
 }
 
+/** Orders are spread over this many customers, each with its own bearer token minted up front. */
+const CUSTOMERS = 500;
+
 /** Where the bench looks for unfinished work: every service's database (orders, outbox) and consumer group. */
 interface Probes {
   databases: Record<ServiceName, Client>;
@@ -136,7 +140,13 @@ async function backlog({ databases, brokers }: Probes): Promise<number> {
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
-async function level(stack: Stack, probes: Probes, rate: number, seconds: number): Promise<LevelResult> {
+async function level(
+  stack: Stack,
+  probes: Probes,
+  customers: Array<{ authorization: string }>,
+  rate: number,
+  seconds: number,
+): Promise<LevelResult> {
   const orders = probes.databases.order;
   const total = Math.round(rate * seconds);
   const accepted: string[] = [];
@@ -152,9 +162,13 @@ async function level(stack: Stack, probes: Probes, rate: number, seconds: number
     inFlight.push(
       fetch(`${stack.url('order')}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+          ...customers[i % CUSTOMERS],
+        },
         body: JSON.stringify({
-          customerId: `bench-${i % 500}`,
+          customerId: `bench-${i % CUSTOMERS}`,
           items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
           shippingAddress: { country: 'DE' },
         }),
@@ -243,26 +257,27 @@ async function main(): Promise<void> {
   const probes: Probes = { databases, brokers: String(process.env.KAFKA_BROKERS).split(',') };
   try {
     await Promise.all(Object.values(databases).map((client) => client.connect()));
+    const customers = await Promise.all(Array.from({ length: CUSTOMERS }, (_, index) => authHeaders(`bench-${index}`)));
     for (const sku of SKUS) {
       await fetch(`${stack.url('inventory')}/inventory/${sku}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
         body: JSON.stringify({ available: 10_000_000 }),
       });
     }
-    await level(stack, probes, 20, 5);
+    await level(stack, probes, customers, 20, 5);
     const levels: LevelResult[] = [];
     for (const rate of RATES) {
       const runs: LevelResult[] = [];
       for (let rep = 1; rep <= REPETITIONS; rep++) {
-        runs.push(await level(stack, probes, rate, SECONDS));
+        runs.push(await level(stack, probes, customers, rate, SECONDS));
         process.stdout.write(`${rate}/s run ${rep}/${REPETITIONS}: p99 ${Math.round(runs[rep - 1].p99)} ms\n`);
       }
       levels.push(combine(runs));
     }
     const steps: LevelResult[] = [];
     for (const rate of STEP_RATES) {
-      const step = await level(stack, probes, rate, STEP_SECONDS);
+      const step = await level(stack, probes, customers, rate, STEP_SECONDS);
       steps.push(step);
       process.stdout.write(`step ${rate}/s: p99 ${Math.round(step.p99)} ms, lost ${step.lost}\n`);
       if (!sustainable(step)) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { adminHeaders, authHeaders } from './auth/auth-headers';
 import { waitFor } from './infra/run-command';
 import { Stack, startStack } from './stack/stack';
 
@@ -35,8 +36,10 @@ async function run(stack: Stack): Promise<void> {
   const inventory = stack.url('inventory');
   const demo = randomUUID().slice(0, 6).toUpperCase();
   const [widget, gadget] = [`WIDGET-${demo}`, `GADGET-${demo}`];
-  await request('PUT', `${inventory}/inventory/${widget}`, { available: 10 });
-  await request('PUT', `${inventory}/inventory/${gadget}`, { available: 3 });
+  const customer = `demo-${demo}`;
+  const [admin, asCustomer] = await Promise.all([adminHeaders(), authHeaders(customer)]);
+  await request('PUT', `${inventory}/inventory/${widget}`, { available: 10 }, admin);
+  await request('PUT', `${inventory}/inventory/${gadget}`, { available: 3 }, admin);
   say(`Seeded ${widget} with 10 units and ${gadget} with 3.`);
 
   const scenarios: Scenario[] = [];
@@ -45,8 +48,8 @@ async function run(stack: Stack): Promise<void> {
     const placed = await request<{ orderId: string }>(
       'POST',
       `${order}/orders`,
-      { customerId: `demo-${demo}`, items: [{ sku, quantity }], shippingAddress: { country } },
-      { 'idempotency-key': key },
+      { customerId: customer, items: [{ sku, quantity }], shippingAddress: { country } },
+      { ...asCustomer, 'idempotency-key': key },
     );
     scenarios.push({ name, orderId: placed.body.orderId, placedAt });
     return placed.body.orderId;
@@ -60,8 +63,8 @@ async function run(stack: Stack): Promise<void> {
   const again = await request<{ orderId: string }>(
     'POST',
     `${order}/orders`,
-    { customerId: `demo-${demo}`, items: [{ sku: widget, quantity: 1 }], shippingAddress: { country: 'GB' } },
-    { 'idempotency-key': key },
+    { customerId: customer, items: [{ sku: widget, quantity: 1 }], shippingAddress: { country: 'GB' } },
+    { ...asCustomer, 'idempotency-key': key },
   );
   say(`Same Idempotency-Key sent twice: ${again.body.orderId === first ? 'same order replayed' : 'DIFFERENT ORDER'}.`);
   await Promise.all(Array.from({ length: 6 }, (_, i) => place(`burst for last 3 (#${i + 1})`, gadget, 1, 'US')));
@@ -72,7 +75,7 @@ async function run(stack: Stack): Promise<void> {
     const view = await waitFor(
       `order ${scenario.orderId}`,
       async () => {
-        const current = await request<OrderView>('GET', `${order}/orders/${scenario.orderId}`);
+        const current = await request<OrderView>('GET', `${order}/orders/${scenario.orderId}`, undefined, asCustomer);
         return ['COMPLETED', 'CANCELLED'].includes(current.body.status) ? current.body : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 25 },
@@ -100,8 +103,8 @@ async function run(stack: Stack): Promise<void> {
     }
   }
   const [widgetStock, gadgetStock] = await Promise.all([
-    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${widget}`),
-    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${gadget}`),
+    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${widget}`, undefined, asCustomer),
+    request<{ available: number; reserved: number }>('GET', `${inventory}/inventory/${gadget}`, undefined, asCustomer),
   ]);
   say(`\nStock now: ${widget} ${JSON.stringify(widgetStock.body)}, ${gadget} ${JSON.stringify(gadgetStock.body)}`);
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceName } from '@app/consistency';
+import { adminHeaders } from '../auth/auth-headers';
 import { infraUp } from '../infra/infra';
 import { infraLayout } from '../infra/layout';
 import { infraSettings } from '../infra/settings';
@@ -139,7 +140,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const healing = Date.now();
     await cluster.waitUntilAllReady(options.quiesceBoundMs);
     await Promise.allSettled(
-      cluster.instances.map((instance) => fetch(`${instance.url}/faults`, { method: 'DELETE' })),
+      cluster.instances.map(async (instance) =>
+        fetch(`${instance.url}/faults`, { method: 'DELETE', headers: await adminHeaders() }),
+      ),
     );
     const accepted = (await Promise.all(placed)).filter((id): id is string => id !== undefined);
     const violations = await quiesce(infra.databaseUrls, since, accepted, stats, tap, poison, options, healing);
@@ -244,7 +247,7 @@ async function seedStock(cluster: Cluster, orders: number): Promise<Catalogue> {
     const inventory = cluster.pick('inventory');
     const response = await fetch(`${inventory?.url}/inventory/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({ available: Math.ceil(available) }),
     });
     if (!response.ok) {

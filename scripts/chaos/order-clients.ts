@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { authHeaders } from '../auth/auth-headers';
 import type { Cluster } from './cluster';
 
 export interface OrderRequest {
@@ -46,7 +47,11 @@ export async function placeOrder(
     try {
       response = await fetch(`${instance.url}/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': key,
+          ...(await authHeaders(request.customerId)),
+        },
         body: JSON.stringify(request),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

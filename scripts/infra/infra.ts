@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ConfigurationError, envPrefix, ServiceName } from '@app/consistency';
+import { ensureAuthSecret } from './auth-secret';
 import { infraLayout, InfraLayout } from './layout';
 import { brokerAnswers, kafkaPid, KAFKA_VERSION, startEmbeddedKafka, stopEmbeddedKafka } from './kafka';
 import {
@@ -23,7 +24,10 @@ export interface InfraEndpoints {
 
 type Log = (line: string) => void;
 
-/** Starts (or reuses) PostgreSQL and Kafka, creates databases and topics, writes `.local/infra.env`. */
+/**
+ * Starts (or reuses) PostgreSQL and Kafka, creates databases and topics, writes `.local/infra.env`
+ * (with the development AUTH_JWT_SECRET).
+ */
 export async function infraUp(
   log: Log,
   settings: InfraSettings = infraSettings(),
@@ -58,7 +62,7 @@ export async function infraUp(
       .join(', ')}`,
   );
   log(`topics    ${topics.join(', ')} (${settings.partitions} partitions)`);
-  writeEnvFile(layout, adminUrl, databaseUrls, kafkaBrokers);
+  writeEnvFile(layout, adminUrl, databaseUrls, kafkaBrokers, ensureAuthSecret(layout.authSecretFile));
   log(`wrote     ${layout.envFile}`);
   return {
     adminUrl,
@@ -119,6 +123,7 @@ function writeEnvFile(
   adminUrl: string,
   databaseUrls: Record<ServiceName, string>,
   kafkaBrokers: string[],
+  authSecret: string,
 ): void {
   const lines = [
     '# Written by `npm run infra:up`; services read it at start. Variables set in the environment win.',
@@ -127,6 +132,7 @@ function writeEnvFile(
       ([service, url]) => `${envPrefix(service)}_DATABASE_URL=${url}`,
     ),
     `KAFKA_BROKERS=${kafkaBrokers.join(',')}`,
+    `AUTH_JWT_SECRET=${authSecret}`,
     '',
   ];
   writeFileSync(layout.envFile, lines.join('\n'), { mode: 0o600 });

@@ -10,6 +10,7 @@ export function infraLayout(local = resolve(REPO_ROOT, '.local')) {
   return {
     local,
     envFile: resolve(local, 'infra.env'),
+    authSecretFile: resolve(local, 'auth-jwt-secret'),
     postgres: {
       home: resolve(local, 'postgres'),
       data: resolve(local, 'postgres', 'data'),

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { envPrefix, FaultAction, FaultPoint, ServiceName } from '@app/consistency';
+import { adminHeaders } from '../auth/auth-headers';
 import { REPO_ROOT } from '../infra/layout';
 import { waitFor } from '../infra/run-command';
 
@@ -115,11 +116,14 @@ function lastOutput(service: ServiceProcess): string {
   return `--- last output of ${service.service} ---\n${service.output().slice(-4000)}`;
 }
 
-/** Arms a fault point through a service's `/faults` control surface (the service runs with fault injection on). */
+/**
+ * Arms a fault point through a service's `/faults` control surface (the service runs with fault
+ * injection on), as the development administrator.
+ */
 export async function armFault(baseUrl: string, point: FaultPoint, action: FaultAction): Promise<void> {
   const response = await fetch(`${baseUrl}/faults/${point}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
     body: JSON.stringify(action),
   });
   if (!response.ok) {

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { FaultPoint, SERVICE_NAMES, ServiceName, stringHeaders } from '@app/consistency';
 import { Topics } from '@app/contracts';
+import { adminHeaders } from '../../scripts/auth/auth-headers';
 import { ChaosReport } from '../../scripts/chaos/chaos';
 import { CHAOS_FAULTS } from '../../scripts/chaos/faults';
 import { serviceLag } from '../../scripts/stack/backlog';
@@ -67,7 +68,7 @@ describe('failure injection: real processes, real faults, invariants checked', (
       const sku = `FI-${randomUUID().slice(0, 8)}`;
       const response = await fetch(`${cluster.of('inventory')[0].url}/inventory/${sku}`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
         body: JSON.stringify({ available }),
       });
       expect(response.status).toBe(200);

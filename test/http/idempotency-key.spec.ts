@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { authHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
@@ -35,15 +36,22 @@ describe('Idempotency-Key on POST /orders', () => {
     await Promise.all([order?.stop(), slowOrder?.stop()]);
   });
 
-  async function post(service: ServiceProcess, key: string | undefined, payload: unknown) {
+  /** Sent as the payload's customer, the token's `sub`. */
+  async function post(service: ServiceProcess, key: string | undefined, payload: ReturnType<typeof body>) {
     const response = await fetch(`${service.url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      headers: {
+        'content-type': 'application/json',
+        ...(await authHeaders(payload.customerId)),
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
       body: JSON.stringify(payload),
     });
     return {
       status: response.status,
       replayed: response.headers.get('idempotent-replayed'),
+      location: response.headers.get('location'),
+      contentType: response.headers.get('content-type'),
       body: (await response.json()) as { orderId?: string; message?: string | string[] },
     };
   }
@@ -81,6 +89,31 @@ describe('Idempotency-Key on POST /orders', () => {
     expect(first).toMatchObject({ status: 202, replayed: null });
     expect(second).toMatchObject({ status: 202, replayed: 'true', body: first.body });
     expect(await ordersOf(customer)).toBe(1);
+  });
+
+  it('when the key is sent as an RFC 8941 quoted string, then it is the same key as its bare spelling', async () => {
+    const customer = `c-${randomUUID()}`;
+    const key = randomUUID();
+    const quoted = await post(order, `"${key}"`, body(customer));
+    const bare = await post(order, key, body(customer));
+    expect(quoted).toMatchObject({ status: 202, replayed: null });
+    expect(bare).toMatchObject({ status: 202, replayed: 'true', body: quoted.body });
+    expect(await ordersOf(customer)).toBe(1);
+  });
+
+  it('when a request is replayed, then the first status, body and headers come back', async () => {
+    const customer = `c-${randomUUID()}`;
+    const key = randomUUID();
+    const first = await post(order, key, body(customer));
+    const replay = await post(order, key, body(customer));
+    expect(first.location).toBe(`/orders/${first.body.orderId}`);
+    expect(replay).toMatchObject({
+      status: first.status,
+      replayed: 'true',
+      body: first.body,
+      location: first.location,
+      contentType: first.contentType,
+    });
   });
 
   it('when the same key comes with a different payload, then 422 and no second order', async () => {

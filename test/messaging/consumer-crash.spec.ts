@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { Topics } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency';
 import { waitFor } from '../../scripts/infra/run-command';
+import { adminHeaders } from '../../scripts/auth/auth-headers';
 import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { TopicReader } from '../support/topic-reader';
@@ -50,7 +51,7 @@ describe('consumer killed between the database commit and the offset commit', ()
     await waitUntilHealthy(crashing);
     await fetch(`${crashing.url}/inventory/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({ available: 5 }),
     });
     await caughtUp();

@@ -3,6 +3,7 @@ import { IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { consumerGroupId, DeadLetterHeaders, SERVICE_NAMES, ServiceName, toOutboxMessage } from '@app/consistency';
 import { deadLetterTopic, EventPayloads, EventType, Topic, Topics } from '@app/contracts';
+import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { waitFor } from '../../scripts/infra/run-command';
 import { CONSUMES } from '../../scripts/stack/backlog';
@@ -88,7 +89,7 @@ describe('hostile messages on every consumed topic', () => {
     const sku = `HOSTILE-${randomUUID().slice(0, 8)}`;
     const response = await fetch(`${url('inventory')}/inventory/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({ available }),
     });
     expect(response.status).toBe(200);
@@ -110,7 +111,9 @@ describe('hostile messages on every consumed topic', () => {
   }
 
   async function order(orderId: string): Promise<OrderView> {
-    return (await (await fetch(`${url('order')}/orders/${orderId}`)).json()) as OrderView;
+    return (await (
+      await fetch(`${url('order')}/orders/${orderId}`, { headers: await authHeaders('hostile') })
+    ).json()) as OrderView;
   }
 
   function until(orderId: string, statuses: string[], timeoutMs = 30_000): Promise<OrderView> {

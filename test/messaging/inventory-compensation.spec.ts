@@ -3,6 +3,7 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { EventPayloads, EventType, Topics } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency';
+import { adminHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
@@ -27,7 +28,7 @@ describe('inventory reservation and its compensation through the barrier', () =>
     await waitUntilHealthy(inventory);
     await fetch(`${inventory.url}/inventory/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({ available: 10 }),
     });
     producer = kafka.producer({ idempotent: true });

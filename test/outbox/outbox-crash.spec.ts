@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { FaultPoint } from '@app/consistency';
 import { Topics } from '@app/contracts';
+import { authHeaders } from '../../scripts/auth/auth-headers';
 import { serviceBacklog } from '../../scripts/stack/backlog';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
@@ -46,7 +47,11 @@ describe('outbox relay under SIGKILL', () => {
     await armFault(service.url, faultPoint, { kind: 'crash' });
     const response = await fetch(`${service.url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+        ...(await authHeaders(order.customerId)),
+      },
       body: JSON.stringify(order),
     });
     expect(response.status).toBe(202);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { EventPayloads, EventType } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency';
+import { authHeaders } from '../../scripts/auth/auth-headers';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -37,7 +38,11 @@ describe('order saga under reordered and duplicated replies', () => {
   async function placeOrder(): Promise<string> {
     const response = await fetch(`${order.url}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+        ...(await authHeaders('reordering')),
+      },
       body: JSON.stringify({
         customerId: 'reordering',
         items: [{ sku: `NOWHERE-${randomUUID()}`, quantity: 1 }],
@@ -56,7 +61,10 @@ describe('order saga under reordered and duplicated replies', () => {
     });
   }
 
-  const view = async (orderId: string) => (await (await fetch(`${order.url}/orders/${orderId}`)).json()) as OrderView;
+  const view = async (orderId: string) =>
+    (await (
+      await fetch(`${order.url}/orders/${orderId}`, { headers: await authHeaders('reordering') })
+    ).json()) as OrderView;
 
   async function untilSaga(orderId: string, entries: number): Promise<OrderView> {
     return waitFor(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -58,7 +59,7 @@ describe('the order saga end to end', () => {
     const sku = `E2E-${randomUUID().slice(0, 8)}`;
     await fetch(`${url('inventory')}/inventory/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
       body: JSON.stringify({ available }),
     });
     return sku;
@@ -69,7 +70,7 @@ describe('the order saga end to end', () => {
   async function place(sku: string, quantity: number, country = 'DE', key: string = randomUUID()) {
     const response = await fetch(`${url('order')}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(await authHeaders('e2e')) },
       body: JSON.stringify({ customerId: 'e2e', items: [{ sku, quantity }], shippingAddress: { country } }),
     });
     expect(response.status).toBe(202);
@@ -82,7 +83,8 @@ describe('the order saga end to end', () => {
     return waitFor(
       `order ${orderId} to finish`,
       async () => {
-        const order = (await (await fetch(`${url('order')}/orders/${orderId}`)).json()) as OrderView;
+        const response = await fetch(`${url('order')}/orders/${orderId}`, { headers: await authHeaders('e2e') });
+        const order = (await response.json()) as OrderView;
         return order.status === 'COMPLETED' || order.status === 'CANCELLED' ? order : undefined;
       },
       { timeoutMs, intervalMs: 50 },

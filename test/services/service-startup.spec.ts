@@ -47,4 +47,18 @@ describe('service processes', () => {
     expect(await running.exited).toBe(1);
     expect(running.output()).toContain('INVENTORY_DATABASE_URL is required but not set');
   });
+
+  it('when neither AUTH_JWT_SECRET nor AUTH_JWKS_URL is set, then the service refuses to start and names both', async () => {
+    const running = await spawnService('order', { AUTH_JWT_SECRET: undefined, INFRA_ENV_FILE: '/nonexistent' });
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toContain('AUTH_JWT_SECRET or AUTH_JWKS_URL is required but neither is set');
+  });
+
+  it('when AUTH_JWT_SECRET is too short, then the service refuses to start without printing it', async () => {
+    const secret = 'too-short-to-sign-anything';
+    const running = await spawnService('shipping', { AUTH_JWT_SECRET: secret });
+    expect(await running.exited).toBe(1);
+    expect(running.output()).toContain('AUTH_JWT_SECRET is invalid: must be at least 32 characters');
+    expect(running.output()).not.toContain(secret);
+  });
 });

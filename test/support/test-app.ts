@@ -9,6 +9,7 @@ import {
   ServiceConfig,
   ServiceName,
 } from '@app/consistency';
+import { devAuthSecret } from '../../scripts/auth/auth-headers';
 
 export interface TestAppParts {
   app: INestApplication;
@@ -35,6 +36,7 @@ export async function createTestApp(
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     OUTBOX_POLL_INTERVAL_MS: '200',
+    AUTH_JWT_SECRET: devAuthSecret(),
     ...env,
   });
 

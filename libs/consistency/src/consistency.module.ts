@@ -1,8 +1,11 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AuthGuard } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
 import { ConsistencyOptions } from './consistency.options';
 import { CONSISTENCY_OPTIONS, KAFKA, METRICS_REGISTRY, SERVICE_CONFIG } from './consistency.tokens';
 import { serviceDataSourceOptions } from './database/data-source-options';
@@ -51,6 +54,14 @@ function infrastructure(options: ConsistencyOptions): Provider[] {
 
 const healthIndicators: Provider[] = [KafkaHealthIndicator];
 
+/** Every HTTP route needs a bearer token unless it is `@Public()`. */
+function authentication(options: ConsistencyOptions): Provider[] {
+  return [
+    { provide: TokenVerifier, useValue: new TokenVerifier(options.config.auth) },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ];
+}
+
 /** What services inject: the building blocks of consistent handlers. */
 const patterns = [
   TransactionHost,
@@ -74,7 +85,8 @@ function outbox(options: ConsistencyOptions): Provider[] {
 /**
  * The library's single entry point for a service: its database connection (with the library's own
  * migrations), structured logs, Kafka connection, transactions, the outbox and its relay, the
- * Idempotency-Key interceptor, the saga barrier, the guarded lock, `/health` and `/metrics`.
+ * Idempotency-Key interceptor, bearer-token authentication of every HTTP route, the saga barrier,
+ * the guarded lock, `/health` and `/metrics`.
  */
 @Module({})
 export class ConsistencyModule {
@@ -100,6 +112,11 @@ export class ConsistencyModule {
                   }
                 : {};
             },
+            // Credentials never reach the logs, whatever the log level.
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+              censor: '[redacted]',
+            },
             autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
           },
         }),
@@ -115,7 +132,7 @@ export class ConsistencyModule {
         TerminusModule,
       ],
       controllers: [HealthController, MetricsController, ...(config.faults.enabled ? [FaultsController] : [])],
-      providers: [...infrastructure(options), ...healthIndicators, ...outbox(options)],
+      providers: [...infrastructure(options), ...authentication(options), ...healthIndicators, ...outbox(options)],
       exports: [
         CONSISTENCY_OPTIONS,
         SERVICE_CONFIG,
@@ -123,6 +140,7 @@ export class ConsistencyModule {
         METRICS_REGISTRY,
         ConsumerState,
         FaultInjector,
+        TokenVerifier,
         ...patterns,
       ],
     };

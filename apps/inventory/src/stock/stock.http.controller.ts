@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Roles } from '@app/consistency';
 import { SetStockDto } from './set-stock.dto';
+import { ParseSkuPipe } from './sku.pipe';
 import { StockService, StockView } from './stock.service';
 
 @Controller('inventory')
@@ -7,12 +9,13 @@ export class StockHttpController {
   constructor(private readonly stock: StockService) {}
 
   @Put(':sku')
-  set(@Param('sku') sku: string, @Body() request: SetStockDto): Promise<StockView> {
+  @Roles('admin')
+  set(@Param('sku', ParseSkuPipe) sku: string, @Body() request: SetStockDto): Promise<StockView> {
     return this.stock.setAvailable(sku, request.available);
   }
 
   @Get(':sku')
-  get(@Param('sku') sku: string): Promise<StockView> {
+  get(@Param('sku', ParseSkuPipe) sku: string): Promise<StockView> {
     return this.stock.getStock(sku);
   }
 }

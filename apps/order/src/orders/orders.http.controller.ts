@@ -1,28 +1,35 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import type { Request } from 'express';
-import { Idempotent } from '@app/consistency';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { CurrentPrincipal, Idempotent, Roles } from '@app/consistency';
+import type { Principal } from '@app/consistency';
 import { OrdersService, OrderView } from './orders.service';
 import { PlaceOrderDto } from './place-order.dto';
-
-/** Keys are scoped per customer: two customers may send the same Idempotency-Key. */
-function customerOf(request: Request): string | undefined {
-  const customerId = (request.body as { customerId?: unknown } | undefined)?.customerId;
-  return typeof customerId === 'string' ? customerId : undefined;
-}
 
 @Controller('orders')
 export class OrdersHttpController {
   constructor(private readonly orders: OrdersService) {}
 
+  /** The customer is the token's `sub`; the Location header names where to follow the order. */
   @Post()
   @HttpCode(202)
-  @Idempotent({ client: customerOf })
-  place(@Body() request: PlaceOrderDto): Promise<Pick<OrderView, 'orderId' | 'status'>> {
-    return this.orders.placeOrder(request);
+  @Roles('customer', 'admin')
+  @Idempotent()
+  async place(
+    @CurrentPrincipal() principal: Principal,
+    @Body() request: PlaceOrderDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Pick<OrderView, 'orderId' | 'status'>> {
+    const placed = await this.orders.placeOrder(principal.sub, request);
+    response.setHeader('Location', `/orders/${placed.orderId}`);
+    return placed;
   }
 
+  /** Someone else's order is answered like a missing one, so order ids reveal nothing. */
   @Get(':id')
-  get(@Param('id', new ParseUUIDPipe({ version: '4' })) orderId: string): Promise<OrderView> {
-    return this.orders.getOrder(orderId);
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe({ version: '4' })) orderId: string,
+  ): Promise<OrderView> {
+    return this.orders.getOrder(orderId, principal);
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { OutboxService, TransactionHost } from '@app/consistency';
+import { isAdmin, OutboxService, Principal, TransactionHost } from '@app/consistency';
 import { OrderSaga } from '../saga/order-saga';
 import { Order } from './order.entity';
 import { PlaceOrderDto } from './place-order.dto';
@@ -32,13 +32,16 @@ export class OrdersService {
   ) {}
 
   /** The order, its `order.created` event and the saga's first log line commit together. */
-  async placeOrder(request: PlaceOrderDto): Promise<Pick<OrderView, 'orderId' | 'status'>> {
+  async placeOrder(customerId: string, request: PlaceOrderDto): Promise<Pick<OrderView, 'orderId' | 'status'>> {
+    if (request.customerId !== undefined && request.customerId !== customerId) {
+      throw new ForbiddenException("customerId must be the authenticated customer (the bearer token's sub)");
+    }
     const orderId = randomUUID();
     const items = request.items.map(({ sku, quantity }) => ({ sku, quantity }));
     const shippingAddress = { ...request.shippingAddress };
     await this.transactions.manager.insert(Order, {
       id: orderId,
-      customerId: request.customerId,
+      customerId,
       status: 'PENDING',
       items,
       shippingAddress,
@@ -49,13 +52,17 @@ export class OrdersService {
     await this.outbox.enqueue({
       type: 'order.created',
       orderId,
-      payload: { customerId: request.customerId, items, shippingAddress },
+      payload: { customerId, items, shippingAddress },
     });
     return { orderId, status: 'PENDING' };
   }
 
-  async getOrder(orderId: string): Promise<OrderView> {
-    const order = await this.dataSource.manager.findOneBy(Order, { id: orderId });
+  /** The order as its owner or an admin sees it; anyone else is told it does not exist. */
+  async getOrder(orderId: string, reader: Principal): Promise<OrderView> {
+    const order = await this.dataSource.manager.findOneBy(Order, {
+      id: orderId,
+      ...(isAdmin(reader) ? {} : { customerId: reader.sub }),
+    });
     if (!order) {
       throw new NotFoundException(`order ${orderId} does not exist`);
     }

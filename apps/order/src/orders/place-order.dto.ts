@@ -1,3 +1,4 @@
+import { MAX_SUBJECT_LENGTH } from '@app/consistency';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -48,10 +49,12 @@ export class ShippingAddressDto {
 }
 
 export class PlaceOrderDto {
+  /** Optional: the customer is the bearer token's `sub`; when given, it must be that. */
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(64)
-  customerId!: string;
+  @MaxLength(MAX_SUBJECT_LENGTH)
+  customerId?: string;
 
   @IsArray()
   @ValidateNested({ each: true })

@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -7,6 +8,7 @@ import { ConfigurationError } from '../config/configuration-error';
 import { loadInfraEnv } from '../config/infra-env';
 import { loadServiceConfig, ServiceConfig, ServiceName } from '../config/service-config';
 import { runMigrationsExclusively } from '../database/run-migrations';
+import { configureHttp } from '../http/configure-http';
 import { connectConsumer } from '../messaging/connect-consumer';
 import { UpcasterRegistry } from '../messaging/upcasting';
 
@@ -35,8 +37,12 @@ export async function startService(
 ): Promise<INestApplication> {
   loadInfraEnv(env);
   const config = loadServiceConfig(definition.service, env);
-  const app = await NestFactory.create(definition.module(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
+  configureHttp(app, config.http);
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   closeOnSignals(app);
 
@@ -54,6 +60,8 @@ export async function startService(
     const openApi = new DocumentBuilder()
       .setTitle(`${config.service} service`)
       .setDescription('Part of the NestJS consistency suite; see the README for the saga and its events.')
+      .addBearerAuth()
+      .addSecurityRequirements('bearer')
       .build();
     SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi));
   }

@@ -3,6 +3,7 @@ import { loadServiceConfig } from './service-config';
 const base = {
   SHIPPING_DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/shipping_service',
   KAFKA_BROKERS: '127.0.0.1:9092',
+  AUTH_JWT_SECRET: 'a-test-secret-of-at-least-32-characters',
 };
 
 describe('loadServiceConfig', () => {

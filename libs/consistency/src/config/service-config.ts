@@ -1,6 +1,8 @@
 import { bool, port, str, url } from 'envalid';
+import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
 import { DatabaseOptions, loadDatabaseOptions } from '../database/database.options';
+import { HttpOptions, loadHttpOptions } from '../http/http.options';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
 import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
 import { ConfigurationError } from './configuration-error';
@@ -37,6 +39,8 @@ export interface ServiceConfig {
   faults: FaultConfig;
   /** Whether `/docs` serves the OpenAPI description (it maps the whole API for an attacker too). */
   docs: boolean;
+  auth: AuthOptions;
+  http: HttpOptions;
 }
 
 export interface FaultConfig {
@@ -115,5 +119,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     lock: { maxTtlMs: clean.LOCK_MAX_TTL_MS },
     faults: loadFaults(env),
     docs: clean.HTTP_DOCS_ENABLED ?? clean.NODE_ENV !== 'production',
+    auth: loadAuthOptions(env),
+    http: loadHttpOptions(env),
   };
 }

@@ -47,7 +47,7 @@ export function validateEnv<S extends object>(specs: S, env: NodeJS.ProcessEnv =
       const problems = Object.entries(errors).map(([name, error]) =>
         error instanceof Error && error.name === 'EnvMissingError'
           ? `${name} is required but not set`
-          : `${name} is invalid: ${withoutSecrets(name, error instanceof Error ? error.message : String(error))}`,
+          : `${name} is invalid: ${withoutSecrets(name, error instanceof Error ? error.message : String(error), env[name])}`,
       );
       if (problems.length > 0) {
         throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
@@ -60,8 +60,8 @@ export function validateEnv<S extends object>(specs: S, env: NodeJS.ProcessEnv =
  * Validators quote the value they reject; a configuration error must not carry a secret into logs,
  * so URL credentials are masked and secret-named variables are never quoted at all.
  */
-function withoutSecrets(name: string, message: string): string {
-  if (/SECRET|PASSWORD|TOKEN|PRIVATE/i.test(name)) {
+function withoutSecrets(name: string, message: string, value: string | undefined): string {
+  if (/SECRET|PASSWORD|TOKEN|PRIVATE/i.test(name) && value && message.includes(value)) {
     return 'the value is malformed (not shown: it is a secret)';
   }
   return message.replace(/(\/\/[^/\s:@]*:)[^@\s]*@/g, '$1***@');

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.decorator';
 import { IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { FAULT_KINDS, FAULT_POINTS, FaultAction, FaultInjector, FaultPoint, isFaultPoint } from './fault-points';
 
@@ -28,9 +29,10 @@ export interface FaultsView {
 
 /**
  * Arms and disarms fault points at runtime, for the failure-injection suite. Mounted only when
- * fault injection is switched on, so in production `/faults` does not exist (404).
+ * fault injection is switched on, so in production `/faults` does not exist (404); admins only.
  */
 @ApiTags('faults')
+@Roles('admin')
 @Controller('faults')
 export class FaultsController {
   constructor(private readonly faults: FaultInjector) {}

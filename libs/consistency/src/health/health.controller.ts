@@ -1,9 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Public } from '../auth/public.decorator';
 import { ConsumerState } from '../messaging/consumer-state';
 import { KafkaHealthIndicator } from './kafka.health';
 
 /** Readiness: 200 when the database and the broker answer and the consumer has not crashed; 503 otherwise. */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

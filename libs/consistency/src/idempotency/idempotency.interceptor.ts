@@ -3,42 +3,46 @@ import {
   CallHandler,
   ConflictException,
   ExecutionContext,
-  HttpStatus,
   Inject,
   Injectable,
   NestInterceptor,
+  UnauthorizedException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { principalOf } from '../auth/request-principal';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../consistency.tokens';
 import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
-import { IDEMPOTENT_OPTIONS, IdempotentOptions } from './idempotent.decorator';
+import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
 import { requestFingerprint } from './request-fingerprint';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
+
+/** Response headers a replay restores along with the status and body. */
+export const REPLAYED_HEADERS = ['content-type', 'content-location', 'location', 'etag'] as const;
+
+type StoredHeaders = Partial<Record<(typeof REPLAYED_HEADERS)[number], string | string[]>>;
 
 interface StoredResponse {
   fingerprint: string;
   response_status: number;
   response_body: unknown;
+  response_headers: StoredHeaders;
 }
 
 /**
  * Idempotency-Key for write endpoints (IETF draft semantics): the key row is written in the same
  * transaction as the business write and its outbox rows; a concurrent request with the key gets
  * 409 (transaction-scoped advisory lock), a later one the stored response, a different payload 422.
+ * Keys are scoped by the authenticated principal, so nobody can use, block or replay another's key.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly transactions: TransactionHost,
-    private readonly reflector: Reflector,
     private readonly faults: FaultInjector,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
   ) {}
@@ -46,21 +50,19 @@ export class IdempotencyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
-    const key = request.header(IDEMPOTENCY_KEY_HEADER);
-    if (key === undefined || key === '') {
+    const client = principalOf(request)?.sub;
+    if (client === undefined) {
+      throw new UnauthorizedException('an idempotent request needs a bearer token: keys are scoped per principal');
+    }
+    const header = request.header(IDEMPOTENCY_KEY_HEADER);
+    if (header === undefined || header === '') {
       throw new BadRequestException('the Idempotency-Key header is required for this request');
     }
-    if (!KEY_PATTERN.test(key)) {
-      throw new BadRequestException(
-        'the Idempotency-Key header must be 1 to 255 characters of letters, digits, ".", "_", ":" or "-"',
-      );
+    const key = parseIdempotencyKey(header);
+    if (key === undefined) {
+      throw new BadRequestException(`the Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}`);
     }
-    const options = this.reflector.get<IdempotentOptions | undefined>(IDEMPOTENT_OPTIONS, context.getHandler());
-    const client = options?.client?.(request) || 'anonymous';
     const fingerprint = requestFingerprint(request.method, request.path, request.body);
-    const status =
-      this.reflector.get<number | undefined>(HTTP_CODE_METADATA, context.getHandler()) ??
-      (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
 
     return from(
       this.transactions.run(async () => {
@@ -74,7 +76,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         }
         await this.faults.hit('idempotency.after-key-locked');
         const [stored] = await manager.query<StoredResponse[]>(
-          `SELECT fingerprint, response_status, response_body FROM idempotency_keys
+          `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
            WHERE client_id = $1 AND key = $2 AND expires_at > now()`,
           [client, key],
         );
@@ -84,21 +86,49 @@ export class IdempotencyInterceptor implements NestInterceptor {
               'this Idempotency-Key was already used with a different request; use a new key',
             );
           }
+          for (const [name, value] of Object.entries(stored.response_headers)) {
+            response.setHeader(name, value);
+          }
           response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
           return stored.response_body;
         }
         const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
         await manager.query(
-          `INSERT INTO idempotency_keys (client_id, key, fingerprint, response_status, response_body, expires_at)
-           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+          `INSERT INTO idempotency_keys
+             (client_id, key, fingerprint, response_status, response_body, response_headers, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
            ON CONFLICT (client_id, key) DO UPDATE
              SET fingerprint = EXCLUDED.fingerprint, response_status = EXCLUDED.response_status,
-                 response_body = EXCLUDED.response_body, created_at = now(), expires_at = EXCLUDED.expires_at
+                 response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
+                 created_at = now(), expires_at = EXCLUDED.expires_at
              WHERE idempotency_keys.expires_at <= now()`,
-          [client, key, fingerprint, status, JSON.stringify(body ?? null), this.config.idempotency.ttlSeconds],
+          [
+            client,
+            key,
+            fingerprint,
+            response.statusCode,
+            JSON.stringify(body ?? null),
+            JSON.stringify(replayedHeaders(response)),
+            this.config.idempotency.ttlSeconds,
+          ],
         );
         return body;
       }),
     );
   }
+}
+
+/**
+ * The first response's headers that a replay must repeat. Content-Type is here only when the handler
+ * set it; otherwise Express derives it from the body, which a replay returns unchanged.
+ */
+function replayedHeaders(response: Response): StoredHeaders {
+  const headers: StoredHeaders = {};
+  for (const name of REPLAYED_HEADERS) {
+    const value = response.getHeader(name);
+    if (value !== undefined) {
+      headers[name] = Array.isArray(value) ? value : String(value);
+    }
+  }
+  return headers;
 }

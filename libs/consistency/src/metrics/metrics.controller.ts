@@ -1,7 +1,9 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { Public } from '../auth/public.decorator';
 import { METRICS_REGISTRY } from '../consistency.tokens';
 
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
