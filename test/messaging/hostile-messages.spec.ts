@@ -99,7 +99,11 @@ describe('hostile messages on every consumed topic', () => {
   async function place(sku: string): Promise<string> {
     const response = await fetch(`${url('order')}/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+        ...(await authHeaders('hostile')),
+      },
       body: JSON.stringify({
         customerId: 'hostile',
         items: [{ sku, quantity: 1 }],

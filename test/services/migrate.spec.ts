@@ -18,7 +18,7 @@ describe('npm run migrate', () => {
       const first = await migrate();
       expect(first.code).toBe(0);
       expect(first.output).toMatch(
-        /inventory\s+CreateStock\d+, CreateOutbox\d+, CreateReservations\d+, CreateInbox\d+, CreateIdempotencyKeys\d+, CreateDistributedLocks\d+, CreateSagaBarrier\d+, CommitReservations\d+, IdempotencyResponseHeaders\d+/,
+        /inventory\s+CreateStock\d+, CreateOutbox\d+, CreateReservations\d+, CreateInbox\d+, CreateIdempotencyKeys\d+, CreateDistributedLocks\d+, CreateSagaBarrier\d+, CommitReservations\d+, CreateSkippedMessages\d+, ParkOutboxRows\d+, IdempotencyResponseHeaders\d+/,
       );
       expect((await migrate()).output).toMatch(/inventory\s+up to date/);
 
