@@ -1,7 +1,10 @@
 import { EventCatalog, EventType } from './events';
 
-/** A stock keeping unit: what HTTP accepts in a path or body and what events carry. */
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A stock keeping unit: a letter or digit, then up to 63 letters, digits, ".", "_", ":" or "-". */
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** What a client is told when a SKU does not match SKU_PATTERN. */
+export const SKU_RULE = 'sku must be 1 to 64 characters: a letter or digit, then letters, digits, ".", "_", ":" or "-"';
 
 /** Limits of the event contract, shared by the HTTP DTOs that feed it. */
 export const ContractLimits = {
@@ -94,6 +97,10 @@ const orderLine = object({ sku, quantity });
 
 const orderLines = (min: number) => arrayOf(orderLine, { min, max: ContractLimits.linesPerOrder });
 
+/** Free text a customer typed: may be empty, never a control character. */
+const addressField: Check = (value, path) =>
+  value === '' ? undefined : text(ContractLimits.addressFieldLength)(value, path);
+
 const country: Check = (value, path) =>
   typeof value === 'string' && /^[A-Z]{2}$/.test(value) ? undefined : `${path} must be an ISO 3166-1 alpha-2 code`;
 
@@ -107,9 +114,7 @@ const shippingAddress: Check = (value, path) => {
   if (fields.length > ContractLimits.addressFields) {
     return `${path} has more than ${ContractLimits.addressFields} fields`;
   }
-  return fields
-    .map(([field, entry]) => text(ContractLimits.addressFieldLength)(entry, `${path}.${field}`))
-    .find((found) => found !== undefined);
+  return fields.map(([field, entry]) => addressField(entry, `${path}.${field}`)).find((found) => found !== undefined);
 };
 
 const customerId = text(ContractLimits.customerIdLength);

@@ -1,4 +1,5 @@
 import { MAX_SUBJECT_LENGTH } from '@app/consistency';
+import { SKU_PATTERN, SKU_RULE } from '@app/contracts';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -17,9 +18,9 @@ import {
 } from 'class-validator';
 
 export class OrderLineDto {
+  // The event contract's rule: an order the DTO accepts must make an order.created its consumers accept.
   @IsString()
-  @IsNotEmpty()
-  @MaxLength(64)
+  @Matches(SKU_PATTERN, { message: SKU_RULE })
   sku!: string;
 
   @IsInt()

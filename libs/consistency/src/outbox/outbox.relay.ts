@@ -33,6 +33,8 @@ export class OutboxRelay {
   private running = false;
   private loops: Array<Promise<void>> = [];
   private nextWorker = 0;
+  /** Commits announced so far; a worker that saw some arrive during its round looks again at once. */
+  private commits = 0;
   private purgeTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
 
@@ -55,10 +57,10 @@ export class OutboxRelay {
     }
     this.running = true;
     this.unsubscribe = this.signal.onCommitted(() => {
-      this.wake();
+      this.committed();
       this.notifier.notify();
     });
-    void this.notifier.listen(() => this.wake());
+    void this.notifier.listen(() => this.committed());
     this.loops = this.workers.map((worker) => this.run(worker));
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
@@ -87,6 +89,11 @@ export class OutboxRelay {
     const worker =
       this.workers.find((candidate) => candidate.idle) ?? this.workers[this.nextWorker++ % this.workers.length];
     worker.wake();
+  }
+
+  private committed(): void {
+    this.commits++;
+    this.wake();
   }
 
   private wakeAll(): void {
@@ -139,6 +146,7 @@ export class OutboxRelay {
     let failedAttempts = 0;
     while (this.running) {
       worker.woken = false;
+      const commitsBefore = this.commits;
       let round: RelayRound;
       try {
         round = await this.drainOnce(worker);
@@ -154,7 +162,9 @@ export class OutboxRelay {
       if (round.full) {
         // A backlog: bring another worker in on other lanes.
         this.wake();
-      } else if (!worker.woken) {
+      } else if (!worker.woken && this.commits === commitsBefore) {
+        // A row committed during the round may sit in a lane this worker held, which the worker woken
+        // for it had to skip: only when nothing was committed meanwhile is sleeping safe.
         await worker.pause(this.options.pollIntervalMs, () => true);
       }
     }
