@@ -74,7 +74,10 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       upcasters: config.upcasters,
       limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: config.options.maxHeaderBytes },
     };
-    config.state.watchPartitions(() => this.progress.stalled(config.options.stallAfterMs));
+    config.state.watchPartitions(
+      () => this.progress.stalled(config.options.stallAfterMs),
+      () => this.progress.lag(),
+    );
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {

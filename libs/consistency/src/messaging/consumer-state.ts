@@ -6,6 +6,7 @@ export class ConsumerState {
   private joinedGroup = false;
   private consuming = false;
   private stalledPartitions: () => StalledPartition[] = () => [];
+  private visibleLag: () => number = () => 0;
 
   /** A consumer is expected: readiness waits until it has joined its group. */
   starting(): void {
@@ -24,9 +25,15 @@ export class ConsumerState {
     this.crash = reason;
   }
 
-  /** Where the consumer learns which of its partitions are stalled. */
-  watchPartitions(stalled: () => StalledPartition[]): void {
+  /** Where the consumer reports its partitions: which are stalled, and how many messages wait. */
+  watchPartitions(stalled: () => StalledPartition[], lag: () => number): void {
     this.stalledPartitions = stalled;
+    this.visibleLag = lag;
+  }
+
+  /** Messages waiting in the partitions this instance holds, as far as its fetches have seen. */
+  get lag(): number {
+    return this.visibleLag();
   }
 
   get stalled(): StalledPartition[] {

@@ -40,6 +40,14 @@ describe('PartitionProgress', () => {
     expect(tracker.stalled(10_000)).toHaveLength(1);
   });
 
+  it('when messages wait behind several heads, then the lag is their sum', () => {
+    const tracker = progress();
+    tracker.fetched('order.events', 0, '10', '15');
+    tracker.fetched('order.events', 1, '0', '3');
+    tracker.handled('order.events', 1, '0');
+    expect(tracker.lag()).toBe(5 + 2);
+  });
+
   it('when the group rebalances, then earlier partitions are forgotten', () => {
     const tracker = progress();
     tracker.fetched('order.events', 1, '0', '5');

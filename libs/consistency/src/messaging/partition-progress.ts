@@ -51,6 +51,15 @@ export class PartitionProgress {
     }
   }
 
+  /** Messages waiting behind the heads of the partitions this instance holds, as far as it has seen. */
+  lag(): number {
+    let waiting = 0n;
+    for (const { head, end } of this.partitions.values()) {
+      waiting += end > head ? end - head : 0n;
+    }
+    return Number(waiting);
+  }
+
   /** After a rebalance the assignment may differ: start afresh. */
   reset(): void {
     this.partitions.clear();
