@@ -28,11 +28,14 @@ export interface ClusterOptions {
 }
 
 const RESTART_DELAY_MS = 300;
+/** As an orchestrator's liveness probe: this many failed checks in a row, a second apart, and the instance is killed. */
+const LIVENESS_FAILURES_TO_KILL = 3;
 
 /**
  * Every service several times over as real processes, under a supervisor that restarts whatever
- * exits (a SIGKILL, a crash point, a start that failed while the database was down), as an
- * orchestrator would. Instances keep their port across restarts, and fault injection is on.
+ * exits (a SIGKILL, a crash point, a start that failed while the database was down) and kills what
+ * `/health/live` says is wedged, as an orchestrator would. Instances keep their port across
+ * restarts, and fault injection is on.
  */
 export class Cluster {
   readonly instances: Instance[] = [];
@@ -139,7 +142,7 @@ export class Cluster {
       (process) => {
         instance.process = process;
         void process.exited.then(() => this.exited(instance, process));
-        void this.watchReadiness(instance, process);
+        void this.watchReadiness(instance, process).then(() => this.watchLiveness(instance, process));
       },
       (error: unknown) => this.options.log(`${instance.name} could not be spawned: ${String(error)}`),
     );
@@ -155,6 +158,22 @@ export class Cluster {
         return;
       }
       await new Promise((done) => setTimeout(done, 200));
+    }
+  }
+
+  private async watchLiveness(instance: Instance, process: ServiceProcess): Promise<void> {
+    let failures = 0;
+    while (instance.process === process && process.child.exitCode === null && !this.stopping) {
+      await new Promise((done) => setTimeout(done, 1000));
+      const live = await fetch(`${instance.url}/health/live`)
+        .then((response) => response.status === 200)
+        .catch(() => false);
+      failures = live ? 0 : failures + 1;
+      if (failures >= LIVENESS_FAILURES_TO_KILL && instance.process === process && !this.stopping) {
+        this.options.log(`${instance.name} failed its liveness probe ${failures} times; killing it`);
+        process.child.kill('SIGKILL');
+        return;
+      }
     }
   }
 

@@ -10,7 +10,9 @@ import { ConsistencyOptions } from './consistency.options';
 import { CONSISTENCY_OPTIONS, KAFKA, METRICS_REGISTRY, SERVICE_CONFIG } from './consistency.tokens';
 import { serviceDataSourceOptions } from './database/data-source-options';
 import { HealthController } from './health/health.controller';
+import { EventLoopMonitor } from './health/event-loop.monitor';
 import { KafkaHealthIndicator } from './health/kafka.health';
+import { ServiceLifecycle } from './health/service-lifecycle';
 import { createKafka } from './kafka/create-kafka';
 import { FaultInjector } from './faults/fault-points';
 import { FaultsController } from './faults/faults.controller';
@@ -52,7 +54,7 @@ function infrastructure(options: ConsistencyOptions): Provider[] {
   ];
 }
 
-const healthIndicators: Provider[] = [KafkaHealthIndicator];
+const health: Provider[] = [KafkaHealthIndicator, ServiceLifecycle, EventLoopMonitor];
 
 /** Every HTTP route needs a bearer token unless it is `@Public()`. */
 function authentication(options: ConsistencyOptions): Provider[] {
@@ -117,7 +119,9 @@ export class ConsistencyModule {
               paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
               censor: '[redacted]',
             },
-            autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
+            autoLogging: {
+              ignore: (request) => request.url?.startsWith('/health') === true || request.url === '/metrics',
+            },
           },
         }),
         TypeOrmModule.forRoot(
@@ -132,13 +136,14 @@ export class ConsistencyModule {
         TerminusModule,
       ],
       controllers: [HealthController, MetricsController, ...(config.faults.enabled ? [FaultsController] : [])],
-      providers: [...infrastructure(options), ...authentication(options), ...healthIndicators, ...outbox(options)],
+      providers: [...infrastructure(options), ...authentication(options), ...health, ...outbox(options)],
       exports: [
         CONSISTENCY_OPTIONS,
         SERVICE_CONFIG,
         KAFKA,
         METRICS_REGISTRY,
         ConsumerState,
+        ServiceLifecycle,
         FaultInjector,
         TokenVerifier,
         ...patterns,

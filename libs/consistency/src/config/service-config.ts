@@ -2,6 +2,7 @@ import { bool, port, str, url } from 'envalid';
 import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
 import { DatabaseOptions, loadDatabaseOptions } from '../database/database.options';
+import { LifecycleOptions, loadLifecycleOptions } from '../health/lifecycle.options';
 import { HttpOptions, loadHttpOptions } from '../http/http.options';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
 import { ConsumerOptions, loadConsumerOptions } from '../messaging/consumer.options';
@@ -41,6 +42,7 @@ export interface ServiceConfig {
   docs: boolean;
   auth: AuthOptions;
   http: HttpOptions;
+  lifecycle: LifecycleOptions;
 }
 
 export interface FaultConfig {
@@ -121,5 +123,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     docs: clean.HTTP_DOCS_ENABLED ?? clean.NODE_ENV !== 'production',
     auth: loadAuthOptions(env),
     http: loadHttpOptions(env),
+    lifecycle: loadLifecycleOptions(env),
   };
 }

@@ -22,21 +22,25 @@ export interface ConsumerDefinition {
 }
 
 /** Attaches the service's Kafka consumer (ConsistentKafkaServer) to a Nest app built with ConsistencyModule. */
-export function connectConsumer(app: INestApplication, config: ServiceConfig, consumer: ConsumerDefinition): void {
-  app.connectMicroservice<MicroserviceOptions>({
-    strategy: new ConsistentKafkaServer({
-      kafka: app.get<Kafka>(KAFKA),
-      groupId: consumer.groupId,
-      topics: consumer.topics,
-      transactions: app.get(TransactionHost),
-      outbox: app.get(OutboxService),
-      options: config.consumer,
-      state: app.get(ConsumerState),
-      metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY), app.get(ConsumerState)),
-      faults: app.get(FaultInjector),
-      upcasters: consumer.upcasters ?? {},
-      events: consumer.events,
-      maxMessageBytes: config.outbox.maxMessageBytes,
-    }),
+export function connectConsumer(
+  app: INestApplication,
+  config: ServiceConfig,
+  consumer: ConsumerDefinition,
+): ConsistentKafkaServer {
+  const strategy = new ConsistentKafkaServer({
+    kafka: app.get<Kafka>(KAFKA),
+    groupId: consumer.groupId,
+    topics: consumer.topics,
+    transactions: app.get(TransactionHost),
+    outbox: app.get(OutboxService),
+    options: config.consumer,
+    state: app.get(ConsumerState),
+    metrics: new ConsumerMetrics(app.get<Registry>(METRICS_REGISTRY), app.get(ConsumerState)),
+    faults: app.get(FaultInjector),
+    upcasters: consumer.upcasters ?? {},
+    events: consumer.events,
+    maxMessageBytes: config.outbox.maxMessageBytes,
   });
+  app.connectMicroservice<MicroserviceOptions>({ strategy });
+  return strategy;
 }

@@ -9,20 +9,26 @@ import { ConsumerMetrics } from './consumer.metrics';
 import { loadConsumerOptions } from './consumer.options';
 import { ConsumerState } from './consumer-state';
 
+/** A broker that cannot be reached, as kafkajs reports it. */
+const unreachable = () =>
+  Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' });
+
 /**
  * kafkajs consumer stand-ins that only emit events; real consumption is covered in test/messaging.
- * `emitter` reaches the newest consumer, as the broker would.
+ * `emitter` reaches the newest consumer, as the broker would; `refuseConnections` makes the next
+ * connects fail as if the broker were down.
  */
 function fakeKafka() {
   const emitters: EventEmitter[] = [];
+  let refusals = 0;
   const kafka = {
     consumer: () => {
       const emitter = new EventEmitter();
       emitters.push(emitter);
       return {
-        events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' },
+        events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join', REBALANCING: 'consumer.rebalancing' },
         on: (event: string, listener: (...args: unknown[]) => void) => emitter.on(event, listener),
-        connect: () => Promise.resolve(),
+        connect: () => (refusals-- > 0 ? Promise.reject(unreachable()) : Promise.resolve()),
         subscribe: () => Promise.resolve(),
         run: () => Promise.resolve(),
         disconnect: () => Promise.resolve(),
@@ -30,25 +36,27 @@ function fakeKafka() {
     },
   } as unknown as Kafka;
   const emitter = { emit: (event: string, payload: unknown) => emitters[emitters.length - 1].emit(event, payload) };
-  return { kafka, emitter, consumers: () => emitters.length };
+  return { kafka, emitter, consumers: () => emitters.length, refuseConnections: (times: number) => (refusals = times) };
 }
 
 async function waitUntil(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 10_000;
   while (!condition()) {
     if (Date.now() > deadline) {
-      throw new Error('condition not met within 5 s');
+      throw new Error('condition not met within 10 s');
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 describe('ConsistentKafkaServer', () => {
-  function server(onFatal: (error: Error) => void, env: NodeJS.ProcessEnv = {}) {
-    const { kafka, emitter, consumers } = fakeKafka();
-    const state = new ConsumerState();
+  let clock = 0;
+
+  function server(env: NodeJS.ProcessEnv = {}) {
+    const fake = fakeKafka();
+    const state = new ConsumerState(() => clock);
     const instance = new ConsistentKafkaServer({
-      kafka,
+      kafka: fake.kafka,
       groupId: 'test-group',
       topics: ['order.events'],
       transactions: {} as TransactionHost,
@@ -59,65 +67,73 @@ describe('ConsistentKafkaServer', () => {
       faults: new FaultInjector(),
       maxMessageBytes: 1_000_000,
       upcasters: {},
-      onFatal,
     });
-    return { instance, emitter, state, consumers };
+    return { instance, state, ...fake };
   }
 
   it('when the consumer has not joined its group yet, then health says so', async () => {
-    const { instance, emitter, state } = server(() => undefined);
-    await instance.listen(() => undefined);
+    const { instance, emitter, state, consumers } = server();
+    instance.listen(() => undefined);
+    await waitUntil(() => consumers() === 1);
     expect(state.problem).toBe('the Kafka consumer has not joined its group yet');
     emitter.emit('consumer.group_join', { payload: {} });
     expect(state.problem).toBeUndefined();
     await instance.close();
   });
 
-  it('when the consumer keeps crashing past the restart window, then health learns why and the fatal handler runs', async () => {
-    const fatal: Error[] = [];
-    const { instance, emitter, state, consumers } = server((error) => fatal.push(error), {
-      CONSUMER_RESTART_WINDOW_MS: '50',
-    });
-    const startup: unknown[] = [];
-    await instance.listen((error) => startup.push(error));
-    expect(startup).toEqual([undefined]);
-    emitter.emit('consumer.crash', { payload: { error: new Error('group coordinator gone'), restart: false } });
+  it('when the broker cannot be reached at start, then listen returns at once and the consumer keeps trying without failing liveness', async () => {
+    const { instance, emitter, state, consumers, refuseConnections } = server();
+    refuseConnections(2);
+    const started: unknown[] = [];
+    instance.listen((error) => started.push(error));
+    expect(started).toEqual([undefined]);
     await waitUntil(() => consumers() === 2);
-    expect(fatal).toHaveLength(0);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    emitter.emit('consumer.crash', { payload: { error: new Error('group coordinator gone'), restart: false } });
-    expect(state.problem).toBe('Error: group coordinator gone');
-    expect(fatal.map((error) => error.message)).toEqual(['group coordinator gone']);
-    await instance.close();
-  });
-
-  it('when kafkajs gives up on the consumer, then it is rebuilt instead of the process dying', async () => {
-    const fatal: Error[] = [];
-    const { instance, emitter, state, consumers } = server((error) => fatal.push(error));
-    await instance.listen(() => undefined);
-    emitter.emit('consumer.group_join', { payload: {} });
-    const expelled = Object.assign(new Error('The coordinator is not aware of this member'), {
-      type: 'UNKNOWN_MEMBER_ID',
-    });
-    emitter.emit('consumer.crash', { payload: { error: new Error('wrapped', { cause: expelled }), restart: false } });
-    expect(state.problem).toBe('the Kafka consumer has not joined its group yet');
-    await waitUntil(() => consumers() === 2);
+    clock += 120_000;
+    expect(state.problem).toBe(
+      'the Kafka consumer is reconnecting (the broker cannot be reached): KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127.0.0.1:9092',
+    );
+    expect(state.wedged(60_000)).toBeUndefined();
+    await waitUntil(() => consumers() === 3);
     emitter.emit('consumer.group_join', { payload: {} });
     expect(state.problem).toBeUndefined();
-    expect(fatal).toHaveLength(0);
+    await instance.close();
+  }, 15_000);
+
+  it('when the consumer keeps crashing past the restart window while the broker answers, then liveness fails and it is still rebuilt', async () => {
+    const { instance, emitter, state, consumers } = server();
+    instance.listen(() => undefined);
+    await waitUntil(() => consumers() === 1);
+    emitter.emit('consumer.crash', { payload: { error: new Error('group coordinator gone'), restart: false } });
+    await waitUntil(() => consumers() === 2);
+    clock += 30_000;
+    expect(state.wedged(60_000)).toBeUndefined();
+    emitter.emit('consumer.crash', { payload: { error: new Error('group coordinator gone'), restart: false } });
+    await waitUntil(() => consumers() === 3);
+    clock += 31_000;
+    expect(state.wedged(60_000)).toBe('the Kafka consumer has failed for 61 s: Error: group coordinator gone');
+    emitter.emit('consumer.group_join', { payload: {} });
+    expect(state.wedged(60_000)).toBeUndefined();
     await instance.close();
   });
 
   it('when kafkajs will restart the consumer itself, then nothing is reported', async () => {
-    const fatal: Error[] = [];
-    const { instance, emitter, state } = server((error) => fatal.push(error));
-    const startup: unknown[] = [];
-    await instance.listen((error) => startup.push(error));
-    expect(startup).toEqual([undefined]);
+    const { instance, emitter, state, consumers } = server();
+    instance.listen(() => undefined);
+    await waitUntil(() => consumers() === 1);
     emitter.emit('consumer.group_join', { payload: {} });
     emitter.emit('consumer.crash', { payload: { error: new Error('rebalancing'), restart: true } });
     expect(state.problem).toBeUndefined();
-    expect(fatal).toHaveLength(0);
+    expect(consumers()).toBe(1);
     await instance.close();
+  });
+
+  it('when the server is closed during a backoff, then no consumer is started again', async () => {
+    const { instance, consumers, refuseConnections } = server();
+    refuseConnections(100);
+    instance.listen(() => undefined);
+    await waitUntil(() => consumers() === 1);
+    await instance.close();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(consumers()).toBe(1);
   });
 });

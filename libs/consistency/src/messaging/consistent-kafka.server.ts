@@ -38,8 +38,6 @@ export interface ConsistentKafkaServerOptions {
   events?: ReadonlyMap<string, ConsumedEvent>;
   /** Largest message the event contract allows (OUTBOX_MAX_MESSAGE_BYTES); anything bigger is poison. */
   maxMessageBytes: number;
-  /** Called when the consumer fails for good; the default exits so a supervisor restarts the process. */
-  onFatal?: (error: Error) => void;
 }
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'skipped';
@@ -59,10 +57,13 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   private offsets?: OffsetCommitter;
   private purgeTimer?: NodeJS.Timeout;
   private stopping = false;
-  /** Restarts since the consumer last joined its group, and when the first of them began. */
-  private restarts = 0;
-  private failingSince?: number;
+  /** Starts since the consumer last joined its group. */
+  private attempts = 0;
+  /** Cuts a backoff short when the consumer is closed. */
+  private readonly stopped = new AbortController();
   private readonly progress = new PartitionProgress();
+  /** Batches being handled: closing waits for them, so their offsets are committed before leaving. */
+  private readonly batches = new Set<Promise<void>>();
   private readonly gate: GateRules;
 
   constructor(private readonly config: ConsistentKafkaServerOptions) {
@@ -80,23 +81,29 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     );
   }
 
-  async listen(callback: (error?: unknown) => void): Promise<void> {
-    try {
-      await this.start();
-      this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
-      this.purgeTimer.unref();
-      callback();
-    } catch (error) {
-      callback(error);
-    }
+  /**
+   * Returns at once: HTTP must never wait for the broker or the group join. The consumer connects in
+   * the background and keeps trying, with backoff, for as long as it takes.
+   */
+  listen(callback: (error?: unknown) => void): void {
+    this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+    this.config.state.starting();
+    void this.connect();
+    callback();
   }
 
-  /** Commits what was handled, lets the running batch finish (it commits its own), then leaves. */
+  /** Lets the running batch finish and commit its offsets, then leaves the group (so it rebalances at once). */
   async close(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     clearInterval(this.purgeTimer);
+    // kafkajs drops commits once its runner stops, so the running batches end and commit first.
+    await Promise.all(this.batches);
     await this.flushOffsets();
-    await this.consumer?.disconnect();
+    await this.consumer
+      ?.disconnect()
+      .catch((error: unknown) => this.log.warn(`leaving the group failed: ${errorText(error)}`));
   }
 
   private async flushOffsets(): Promise<void> {
@@ -109,6 +116,37 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
 
   unwrap<T>(): T {
     return this.consumer as T;
+  }
+
+  /** Starts the consumer, again and again with backoff until it runs or the server is closed. */
+  private async connect(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.start();
+        return;
+      } catch (error) {
+        await this.failed(error);
+      }
+    }
+  }
+
+  /**
+   * kafkajs gives up for good on errors a fresh consumer gets past: a broker that does not answer,
+   * expelled from the group after a stall outlived the session, no coordinator while the broker
+   * restarts. Unfinished messages were never committed and come again, so the consumer is rebuilt
+   * with backoff while `/health` says why; `/health/live` fails only when it keeps failing although
+   * the broker answers (ConsumerState.wedged).
+   */
+  private async failed(error: unknown): Promise<void> {
+    this.attempts++;
+    this.config.state.failed(error);
+    this.log.warn(`Kafka consumer is not running (${errorText(error)}); starting it again (attempt ${this.attempts})`);
+    await this.consumer?.disconnect().catch(() => undefined);
+    const delay = backoffDelay(this.attempts, { baseMs: 500, maxMs: 5000 });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.stopped.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
   }
 
   private async start(): Promise<void> {
@@ -131,24 +169,20 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       onError: (error) => this.log.warn(`offset commit failed; the inbox absorbs the redelivery: ${errorText(error)}`),
     });
     this.offsets = offsets;
-    this.config.state.starting();
     consumer.on(consumer.events.REBALANCING, () => void this.flushOffsets());
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      offsets.discard();
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A commit sent while the group rebalanced may have been refused (its generation ended), and
+      // the new generation starts from the committed offsets: start past what this member handled.
+      for (const { topic, partition, offset } of offsets.retainOnly(payload.memberAssignment)) {
+        consumer.seek({ topic, partition, offset });
+      }
       this.progress.reset();
-      this.restarts = 0;
-      this.failingSince = undefined;
+      this.attempts = 0;
       this.config.state.joined();
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart || this.stopping) {
-        return;
-      }
-      this.failingSince ??= Date.now();
-      if (Date.now() - this.failingSince < this.config.options.restartWindowMs) {
-        void this.restart(payload.error);
-      } else {
-        this.fatal(payload.error);
+      if (!payload.restart && !this.stopping && consumer === this.consumer) {
+        void this.failed(payload.error).then(() => this.connect());
       }
     });
     await consumer.connect();
@@ -162,38 +196,16 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   }
 
   /**
-   * kafkajs gives up for good on errors a fresh consumer gets past: expelled from the group after a
-   * stall outlived the session, no coordinator while the broker restarts. Unfinished messages were
-   * never committed and come again, so the consumer is rebuilt with backoff, and `/health` says it
-   * is not in its group meanwhile; only when that keeps failing for the restart window does the
-   * process exit, for its supervisor to restart it.
-   */
-  private async restart(cause: Error): Promise<void> {
-    this.restarts++;
-    this.config.state.leftGroup();
-    this.log.warn(`Kafka consumer stopped (${cause.message}); restarting it (attempt ${this.restarts})`);
-    try {
-      await this.consumer?.disconnect();
-      await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.restarts, { baseMs: 500, maxMs: 5000 })));
-      if (!this.stopping) {
-        await this.start();
-      }
-    } catch (error) {
-      this.fatal(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  private fatal(error: Error): void {
-    this.config.state.crashed(`${error.name}: ${error.message}`);
-    this.log.error(`Kafka consumer stopped for good: ${error.message}`);
-    (this.config.onFatal ?? (() => process.exit(1)))(error);
-  }
-
-  /**
    * Messages of one partition, in order, each in its own transaction. The offset follows the last
    * committed transaction; the committer batches offsets on their way to Kafka.
    */
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+  private handleBatch(payload: EachBatchPayload): Promise<void> {
+    const running = this.consumeBatch(payload).finally(() => this.batches.delete(running));
+    this.batches.add(running);
+    return running;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
     const keepAlive = setInterval(
@@ -205,7 +217,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     }
     try {
       for (const message of batch.messages) {
-        if (!payload.isRunning() || payload.isStale()) {
+        if (this.stopping || !payload.isRunning() || payload.isStale()) {
           break;
         }
         const outcome = await this.process(topic, partition, message);
@@ -217,9 +229,6 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       }
     } finally {
       clearInterval(keepAlive);
-      if (this.stopping) {
-        await this.flushOffsets();
-      }
     }
   }
 

@@ -63,4 +63,18 @@ describe('OffsetCommitter', () => {
     await expect(offsets.handled('a', 0, '1')).resolves.toBeUndefined();
     expect(errors).toEqual([new Error('rebalance in progress')]);
   });
+
+  it('when the group rebalances, then waiting offsets of partitions still held are kept and the others dropped', async () => {
+    const offsets = new OffsetCommitter({
+      commit: (batch) => Promise.resolve(void sent.push(batch)),
+      intervalMs: 60_000,
+      every: 100,
+      onError: () => undefined,
+    });
+    await offsets.handled('order.events', 0, '4');
+    await offsets.handled('order.events', 1, '9');
+    offsets.retainOnly({ 'order.events': [1, 2] });
+    await offsets.flush();
+    expect(sent).toEqual([[{ topic: 'order.events', partition: 1, offset: '10' }]]);
+  });
 });

@@ -33,15 +33,29 @@ export class OffsetCommitter {
     }
   }
 
-  /** Sends every waiting offset now. */
+  /**
+   * Sends every waiting offset now. Offsets a failed send carried wait for the next one (unless a
+   * newer offset of their partition came meanwhile): a commit refused mid-rebalance is not progress lost.
+   */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const offsets = [...this.next.values()];
     this.next.clear();
     this.handledSinceSend = 0;
-    if (offsets.length > 0) {
+    if (offsets.length === 0) {
+      return;
+    }
+    try {
       await this.options.commit(offsets);
+    } catch (error) {
+      for (const offset of offsets) {
+        const key = `${offset.topic}:${offset.partition}`;
+        if (!this.next.has(key)) {
+          this.next.set(key, offset);
+        }
+      }
+      throw error;
     }
   }
 
@@ -54,5 +68,19 @@ export class OffsetCommitter {
     this.timer = undefined;
     this.next.clear();
     this.handledSinceSend = 0;
+  }
+
+  /**
+   * Keeps waiting offsets only for partitions this member still holds after a rebalance: those are
+   * its own progress and go out with the next send (dropping them would make it handle the same
+   * messages again); the others belong to another member now, whose progress they must not rewind.
+   */
+  retainOnly(assignment: Readonly<Record<string, readonly number[]>>): TopicPartitionOffsetAndMetadata[] {
+    for (const [key, { topic, partition }] of this.next) {
+      if (!assignment[topic]?.includes(partition)) {
+        this.next.delete(key);
+      }
+    }
+    return [...this.next.values()];
   }
 }

@@ -31,7 +31,7 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
       OUTBOX_BATCH_SIZE: positiveInt({ default: 500, desc: 'rows per relay round trip' }),
       OUTBOX_RELAY_CONCURRENCY: positiveInt({ default: 3, desc: 'drain loops per relay' }),
       OUTBOX_POLL_INTERVAL_MS: positiveInt({ default: 1000, desc: 'fallback poll interval' }),
-      OUTBOX_MAX_BACKOFF_MS: positiveInt({ default: 30_000, desc: 'backoff cap while the broker fails' }),
+      OUTBOX_MAX_BACKOFF_MS: positiveInt({ default: 5000, desc: 'backoff cap while the broker fails' }),
       OUTBOX_RETENTION_HOURS: num({ default: 24, desc: 'hours published rows are kept' }),
       OUTBOX_MAX_MESSAGE_BYTES: positiveInt({ default: 1_000_000, desc: 'largest event accepted by enqueue' }),
       // The broker's message.max.bytes is 1,048,588 by default; this leaves headroom under it.

@@ -37,6 +37,8 @@ export class OutboxRelay {
   private commits = 0;
   private purgeTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
+  /** Set while rounds fail to reach the broker; cleared by the next round that does. */
+  private brokerTrouble?: string;
 
   constructor(
     kafka: Kafka,
@@ -67,7 +69,12 @@ export class OutboxRelay {
     void this.purge();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops the drain loops after their current round; with `flushForMs`, publishes what is still
+   * pending for up to that long first, so events committed by the last requests leave with this
+   * process rather than waiting for another instance's poll.
+   */
+  async stop({ flushForMs = 0 }: { flushForMs?: number } = {}): Promise<void> {
     if (!this.running) {
       return;
     }
@@ -76,8 +83,16 @@ export class OutboxRelay {
     clearInterval(this.purgeTimer);
     this.wakeAll();
     await Promise.all(this.loops);
+    if (flushForMs > 0) {
+      await this.flush(Date.now() + flushForMs);
+    }
     await this.notifier.close();
     await Promise.all(this.workers.map((worker) => worker.disconnect()));
+  }
+
+  /** Why the relay cannot publish (the broker does not take its rounds), or undefined. */
+  get problem(): string | undefined {
+    return this.brokerTrouble;
   }
 
   /**
@@ -89,6 +104,19 @@ export class OutboxRelay {
     const worker =
       this.workers.find((candidate) => candidate.idle) ?? this.workers[this.nextWorker++ % this.workers.length];
     worker.wake();
+  }
+
+  private async flush(deadline: number): Promise<void> {
+    try {
+      while (Date.now() < deadline) {
+        const round = await this.drainOnce();
+        if (!round.full && round.published === 0) {
+          return;
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`final publish before shutdown failed; another instance will publish: ${errorText(error)}`);
+    }
   }
 
   private committed(): void {
@@ -151,8 +179,10 @@ export class OutboxRelay {
       try {
         round = await this.drainOnce(worker);
         failedAttempts = 0;
+        this.brokerTrouble = undefined;
       } catch (error) {
         failedAttempts += 1;
+        this.brokerTrouble = `publishing fails (attempt ${failedAttempts}): ${errorText(error)}`;
         this.metrics.failures.inc();
         const delay = backoffDelay(failedAttempts, { maxMs: this.options.maxBackoffMs });
         this.logger.warn(`publish failed (attempt ${failedAttempts}), retrying in ${delay} ms: ${errorText(error)}`);
