@@ -1,4 +1,5 @@
 import { bool, port, str, url } from 'envalid';
+import { AdmissionOptions, loadAdmissionOptions } from '../admission/admission.options';
 import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
 import { DatabaseOptions, loadDatabaseOptions } from '../database/database.options';
@@ -41,6 +42,7 @@ export interface ServiceConfig {
   docs: boolean;
   auth: AuthOptions;
   http: HttpOptions;
+  admission: AdmissionOptions;
 }
 
 export interface FaultConfig {
@@ -121,5 +123,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     docs: clean.HTTP_DOCS_ENABLED ?? clean.NODE_ENV !== 'production',
     auth: loadAuthOptions(env),
     http: loadHttpOptions(env),
+    admission: loadAdmissionOptions(env),
   };
 }
