@@ -4,7 +4,7 @@ import { BacklogSampler } from './backlog.sampler';
 
 /** What admission control refused, and whether it can still see the backlog. */
 export class AdmissionMetrics {
-  readonly rejections: Counter<'reason'>;
+  private readonly rejections: Counter<'reason'>;
 
   constructor(registry: Registry, sampler: BacklogSampler, now: () => number = Date.now) {
     this.rejections = new Counter({
