@@ -46,7 +46,10 @@ function print(report: ChaosReport, file: string): void {
         .map(([reason, count]) => `${reason} ${count}`)
         .join('; '),
     ],
-    ['client retries / gave up', `${orders.clientRetries} / ${orders.clientsGaveUp}`],
+    [
+      'client retries / shed (503) / gave up',
+      `${orders.clientRetries} / ${orders.clientsShed} / ${orders.clientsGaveUp}`,
+    ],
     [
       'faults injected',
       Object.entries(report.faults)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { adminHeaders, authHeaders } from './auth/auth-headers';
-import { waitFor } from './infra/run-command';
+import { retryAfterMs } from './http/retry-after';
 import { Stack, startStack } from './stack/stack';
 
 /**
@@ -22,13 +22,45 @@ interface Scenario {
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
+const SHED_RETRIES = 5;
+const FINISH_WITHIN_MS = 60_000;
+
+/**
+ * One HTTP call; a 503 with Retry-After (a service past capacity, which did nothing) is waited out
+ * and the same request, Idempotency-Key included, sent again.
+ */
 async function request<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const waitMs = retryAfterMs(response);
+    if (waitMs === undefined || attempt > SHED_RETRIES) {
+      return { status: response.status, body: (await response.json()) as T };
+    }
+    await response.body?.cancel();
+    say(`  ${method} ${new URL(url).pathname}: 503, the service asks to retry after ${waitMs / 1000} s`);
+    await new Promise((done) => setTimeout(done, waitMs));
+  }
+}
+
+/** Follows an order with long polls: each answer comes when its status changes, so nothing polls. */
+async function untilFinished(orderUrl: string, headers: Record<string, string>): Promise<OrderView> {
+  const deadline = Date.now() + FINISH_WITHIN_MS;
+  for (;;) {
+    const { status, body } = await request<OrderView>('GET', `${orderUrl}?wait=10s`, undefined, headers);
+    if (status !== 200) {
+      throw new Error(`GET ${orderUrl} answered ${status}: ${JSON.stringify(body)}`);
+    }
+    if (body.status === 'COMPLETED' || body.status === 'CANCELLED') {
+      return body;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`order ${body.orderId} is still ${body.status} after ${FINISH_WITHIN_MS / 1000} s`);
+    }
+  }
 }
 
 async function run(stack: Stack): Promise<void> {
@@ -72,14 +104,7 @@ async function run(stack: Stack): Promise<void> {
   const rows: string[][] = [];
   const finished: Array<[Scenario, OrderView]> = [];
   for (const scenario of scenarios) {
-    const view = await waitFor(
-      `order ${scenario.orderId}`,
-      async () => {
-        const current = await request<OrderView>('GET', `${order}/orders/${scenario.orderId}`, undefined, asCustomer);
-        return ['COMPLETED', 'CANCELLED'].includes(current.body.status) ? current.body : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 25 },
-    );
+    const view = await untilFinished(`${order}/orders/${scenario.orderId}`, asCustomer);
     const terminalAt = Date.parse(view.saga.at(-1)?.at ?? new Date().toISOString());
     rows.push([
       scenario.name,

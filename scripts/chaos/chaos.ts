@@ -41,6 +41,7 @@ export interface ChaosReport {
     /** Why orders were cancelled, by the reason's leading words (SKUs and counts left out). */
     cancelReasons: Record<string, number>;
     clientRetries: number;
+    clientsShed: number;
     clientsGaveUp: number;
   };
   faults: Partial<Record<ChaosFault, number>>;
@@ -157,6 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         cancelled: outcomes.CANCELLED ?? 0,
         cancelReasons,
         clientRetries: stats.retries,
+        clientsShed: stats.shed,
         clientsGaveUp: stats.gaveUp,
       },
       faults: injected,

@@ -2,9 +2,12 @@ import { ConsistencyModule, ServiceConfig } from '@app/consistency';
 import { DynamicModule, Module } from '@nestjs/common';
 import { orderMigrations } from './migrations';
 import { Order } from './orders/order.entity';
+import { LONG_POLL_OPTIONS, loadLongPollOptions } from './orders/long-poll.options';
+import { OrderWaiters } from './orders/order-waiters';
 import { OrdersHttpController } from './orders/orders.http.controller';
 import { OrdersService } from './orders/orders.service';
 import { OrderSaga } from './saga/order-saga';
+import { OpenSagasProbe } from './saga/open-sagas.probe';
 import { OrderSagaMetrics } from './saga/order-saga.metrics';
 import { SagaOutcomesMessageController } from './saga/saga-outcomes.message.controller';
 import { SagaScanner } from './saga/saga-scanner';
@@ -13,16 +16,26 @@ import { loadSagaOptions, SAGA_OPTIONS } from './saga/saga.options';
 const entities = [Order];
 const httpControllers = [OrdersHttpController];
 const messageControllers = [SagaOutcomesMessageController];
-const services = [OrdersService, OrderSaga, OrderSagaMetrics, SagaScanner];
+const services = [OrdersService, OrderWaiters, OrderSaga, OrderSagaMetrics, SagaScanner];
 
 @Module({})
 export class OrderModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     return {
       module: OrderModule,
-      imports: [ConsistencyModule.forRoot({ config, database: { entities, migrations: orderMigrations } })],
+      imports: [
+        ConsistencyModule.forRoot({
+          config,
+          database: { entities, migrations: orderMigrations },
+          admission: { sagasInFlight: OpenSagasProbe },
+        }),
+      ],
       controllers: [...httpControllers, ...messageControllers],
-      providers: [{ provide: SAGA_OPTIONS, useValue: loadSagaOptions() }, ...services],
+      providers: [
+        { provide: SAGA_OPTIONS, useValue: loadSagaOptions() },
+        { provide: LONG_POLL_OPTIONS, useValue: loadLongPollOptions() },
+        ...services,
+      ],
     };
   }
 }

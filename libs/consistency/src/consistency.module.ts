@@ -1,9 +1,14 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { AdmissionGuard } from './admission/admission.guard';
+import { AdmissionMetrics } from './admission/admission.metrics';
+import { BacklogSampler } from './admission/backlog.sampler';
+import { SAGAS_IN_FLIGHT_PROBE, SagasInFlightProbe } from './admission/sagas-in-flight.probe';
 import { AuthGuard } from './auth/auth.guard';
 import { TokenVerifier } from './auth/token-verifier';
 import { ConsistencyOptions } from './consistency.options';
@@ -27,6 +32,7 @@ import { consistencyMigrations } from './migrations';
 import { OutboxRelayHost } from './outbox/outbox-relay.host';
 import { OutboxService } from './outbox/outbox.service';
 import { OutboxSignal } from './outbox/outbox-signal';
+import { OutboxStore } from './outbox/outbox.store';
 import { OUTBOX_OPTIONS, OUTBOX_SIGNAL } from './outbox/outbox.tokens';
 import { OutboxInterceptor } from './transaction/transaction.interceptor';
 import { TransactionHost } from './transaction/transaction-host';
@@ -84,11 +90,40 @@ function outbox(options: ConsistencyOptions): Provider[] {
   ];
 }
 
+/** The service's backlog, read in the background, and the guard that sheds new work past its bounds. */
+function admission(options: ConsistencyOptions): Provider[] {
+  const probe = options.admission?.sagasInFlight;
+  return [
+    ...(probe ? [{ provide: SAGAS_IN_FLIGHT_PROBE, useClass: probe }] : []),
+    {
+      provide: BacklogSampler,
+      inject: [getDataSourceToken(), ConsumerState, { token: SAGAS_IN_FLIGHT_PROBE, optional: true }],
+      useFactory: (dataSource: DataSource, consumer: ConsumerState, sagas?: SagasInFlightProbe) => {
+        const outbox = new OutboxStore(dataSource);
+        return new BacklogSampler(
+          {
+            outboxAgeMs: () => outbox.oldestSendableAgeMs(),
+            sagasInFlight: sagas && ((limit) => sagas.count(limit)),
+            consumerLag: () => consumer.lag,
+          },
+          options.config.admission,
+        );
+      },
+    },
+    {
+      provide: AdmissionMetrics,
+      inject: [METRICS_REGISTRY, BacklogSampler],
+      useFactory: (registry: Registry, sampler: BacklogSampler) => new AdmissionMetrics(registry, sampler),
+    },
+    AdmissionGuard,
+  ];
+}
+
 /**
  * The library's single entry point for a service: its database connection (with the library's own
  * migrations), structured logs, Kafka connection, transactions, the outbox and its relay, the
- * Idempotency-Key interceptor, bearer-token authentication of every HTTP route, the saga barrier,
- * the guarded lock, `/health` and `/metrics`.
+ * Idempotency-Key interceptor, bearer-token authentication of every HTTP route, admission control,
+ * the saga barrier, the guarded lock, `/health` and `/metrics`.
  */
 @Module({})
 export class ConsistencyModule {
@@ -136,7 +171,13 @@ export class ConsistencyModule {
         TerminusModule,
       ],
       controllers: [HealthController, MetricsController, ...(config.faults.enabled ? [FaultsController] : [])],
-      providers: [...infrastructure(options), ...authentication(options), ...health, ...outbox(options)],
+      providers: [
+        ...infrastructure(options),
+        ...authentication(options),
+        ...health,
+        ...outbox(options),
+        ...admission(options),
+      ],
       exports: [
         CONSISTENCY_OPTIONS,
         SERVICE_CONFIG,
@@ -146,6 +187,9 @@ export class ConsistencyModule {
         ServiceLifecycle,
         FaultInjector,
         TokenVerifier,
+        BacklogSampler,
+        AdmissionMetrics,
+        AdmissionGuard,
         ...patterns,
       ],
     };

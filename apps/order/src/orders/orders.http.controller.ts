@@ -1,18 +1,24 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { ApiQuery } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentPrincipal, Idempotent, Roles } from '@app/consistency';
+import { AdmissionControlled, CurrentPrincipal, Idempotent, Roles } from '@app/consistency';
 import type { Principal } from '@app/consistency';
 import { OrdersService, OrderView } from './orders.service';
 import { PlaceOrderDto } from './place-order.dto';
+import { WAIT_RULE, WaitQuery } from './wait-duration';
 
 @Controller('orders')
 export class OrdersHttpController {
   constructor(private readonly orders: OrdersService) {}
 
-  /** The customer is the token's `sub`; the Location header names where to follow the order. */
+  /**
+   * The customer is the token's `sub`; the Location header names where to follow the order. Past
+   * capacity the order is refused with 503 and Retry-After before anything is written.
+   */
   @Post()
   @HttpCode(202)
   @Roles('customer', 'admin')
+  @AdmissionControlled()
   @Idempotent()
   async place(
     @CurrentPrincipal() principal: Principal,
@@ -26,10 +32,20 @@ export class OrdersHttpController {
 
   /** Someone else's order is answered like a missing one, so order ids reveal nothing. */
   @Get(':id')
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    description: `long poll: answer once the status changes, or when this wait ends (${WAIT_RULE})`,
+  })
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe({ version: '4' })) orderId: string,
+    @WaitQuery() waitMs: number,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<OrderView> {
-    return this.orders.getOrder(orderId, principal);
+    const client = new AbortController();
+    // Also fires once the answer is sent, when nothing waits any more.
+    response.once('close', () => client.abort());
+    return this.orders.waitForOrder(orderId, principal, waitMs, client.signal);
   }
 }

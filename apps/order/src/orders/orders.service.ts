@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { isAdmin, OutboxService, Principal, TransactionHost } from '@app/consistency';
 import { OrderSaga } from '../saga/order-saga';
 import { Order } from './order.entity';
+import { OrderStatus, TERMINAL_STATUSES } from './order-status';
+import { OrderWaiters, WaitOutcome } from './order-waiters';
 import { PlaceOrderDto } from './place-order.dto';
 
 export interface SagaStepView {
@@ -12,6 +14,14 @@ export interface SagaStepView {
   status: string;
   at: string;
   detail?: string;
+}
+
+interface OrderRow {
+  id: string;
+  status: OrderStatus;
+  items: Order['items'];
+  failure_reason: string | null;
+  saga: Array<{ step: string; status: string; at: string; detail: string | null }>;
 }
 
 export interface OrderView {
@@ -29,6 +39,7 @@ export class OrdersService {
     private readonly transactions: TransactionHost,
     private readonly outbox: OutboxService,
     private readonly saga: OrderSaga,
+    private readonly waiters: OrderWaiters,
   ) {}
 
   /** The order, its `order.created` event and the saga's first log line commit together. */
@@ -57,30 +68,68 @@ export class OrdersService {
     return { orderId, status: 'PENDING' };
   }
 
-  /** The order as its owner or an admin sees it; anyone else is told it does not exist. */
+  /**
+   * The order as its owner or an admin sees it, with its saga log, in one query by primary key;
+   * anyone else is told it does not exist.
+   */
   async getOrder(orderId: string, reader: Principal): Promise<OrderView> {
-    const order = await this.dataSource.manager.findOneBy(Order, {
-      id: orderId,
-      ...(isAdmin(reader) ? {} : { customerId: reader.sub }),
-    });
+    const [order] = await this.dataSource.query<OrderRow[]>(
+      `SELECT o.id, o.status, o.items, o.failure_reason,
+              (SELECT coalesce(json_agg(json_build_object('step', s.step, 'status', s.status, 'at', s.at, 'detail', s.detail)
+                                        ORDER BY s.at, s.id), '[]')
+               FROM saga_steps s WHERE s.order_id = o.id) AS saga
+       FROM orders o
+       WHERE o.id = $1 AND ($2::text IS NULL OR o.customer_id = $2)`,
+      [orderId, isAdmin(reader) ? null : reader.sub],
+    );
     if (!order) {
       throw new NotFoundException(`order ${orderId} does not exist`);
     }
-    const steps = await this.dataSource.query<Array<{ step: string; status: string; at: Date; detail: string | null }>>(
-      'SELECT step, status, at, detail FROM saga_steps WHERE order_id = $1 ORDER BY at, id',
-      [orderId],
-    );
     return {
       orderId: order.id,
       status: order.status,
       items: order.items,
-      ...(order.failureReason ? { failureReason: order.failureReason } : {}),
-      saga: steps.map(({ step, status, at, detail }) => ({
+      ...(order.failure_reason ? { failureReason: order.failure_reason } : {}),
+      saga: order.saga.map(({ step, status, at, detail }) => ({
         step,
         status,
-        at: at.toISOString(),
+        at: new Date(at).toISOString(),
         ...(detail ? { detail } : {}),
       })),
     };
+  }
+
+  /**
+   * Long poll: the order once its status differs from the one it had when the request came, or
+   * as it is when `waitMs` runs out, the client goes away or the service stops. A terminal order,
+   * or one asked for while the instance holds as many requests as it may, is answered at once.
+   */
+  async waitForOrder(orderId: string, reader: Principal, waitMs: number, client: AbortSignal): Promise<OrderView> {
+    const deadline = Date.now() + waitMs;
+    const watch = waitMs > 0 ? this.waiters.watch(orderId) : undefined;
+    let outcome: WaitOutcome | undefined;
+    try {
+      const arrived = await this.getOrder(orderId, reader);
+      if (!watch || TERMINAL_STATUSES.includes(arrived.status)) {
+        return arrived;
+      }
+      let current = arrived;
+      // A wake-up can be for a change this read already saw: then the status is the same and it waits on.
+      while (current.status === arrived.status) {
+        outcome = await watch.next(arrived.status, deadline - Date.now(), client);
+        if (outcome === 'disconnected') {
+          return current;
+        }
+        current = await this.getOrder(orderId, reader);
+        if (outcome !== 'changed') {
+          break;
+        }
+      }
+      return current;
+    } finally {
+      if (watch) {
+        this.waiters.unwatch(watch, outcome);
+      }
+    }
   }
 }

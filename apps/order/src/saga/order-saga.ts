@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { currentMessage, FaultInjector, OutboxService, PoisonMessageError, TransactionHost } from '@app/consistency';
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
+import { OrderWaiters } from '../orders/order-waiters';
 import { OrderSagaMetrics } from './order-saga.metrics';
 import { SAGA_OPTIONS } from './saga.options';
 import type { SagaOptions } from './saga.options';
@@ -25,6 +26,7 @@ export class OrderSaga {
     private readonly outbox: OutboxService,
     private readonly metrics: OrderSagaMetrics,
     private readonly faults: FaultInjector,
+    private readonly waiters: OrderWaiters,
     @Inject(SAGA_OPTIONS) private readonly options: SagaOptions,
   ) {}
 
@@ -117,6 +119,9 @@ export class OrderSaga {
        RETURNING created_at, customer_id, failure_reason`,
       [orderId, transition.to, reason ?? null, this.options.stepTimeoutMs, [...transition.from]],
     );
+    if (rows[0]) {
+      this.transactions.afterCommit(() => this.waiters.changed(orderId, transition.to));
+    }
     return rows[0];
   }
 

@@ -1,4 +1,5 @@
 import { bool, port, str, url } from 'envalid';
+import { AdmissionOptions, loadAdmissionOptions } from '../admission/admission.options';
 import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, parseFaultPoints } from '../faults/fault-points';
 import { DatabaseOptions, loadDatabaseOptions } from '../database/database.options';
@@ -43,6 +44,7 @@ export interface ServiceConfig {
   auth: AuthOptions;
   http: HttpOptions;
   lifecycle: LifecycleOptions;
+  admission: AdmissionOptions;
 }
 
 export interface FaultConfig {
@@ -124,5 +126,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv =
     auth: loadAuthOptions(env),
     http: loadHttpOptions(env),
     lifecycle: loadLifecycleOptions(env),
+    admission: loadAdmissionOptions(env),
   };
 }

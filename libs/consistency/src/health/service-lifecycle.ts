@@ -2,6 +2,7 @@
 export class ServiceLifecycle {
   private migrated = false;
   private shuttingDown = false;
+  private readonly drainingListeners: Array<() => void> = [];
 
   markMigrated(): void {
     this.migrated = true;
@@ -10,6 +11,12 @@ export class ServiceLifecycle {
   /** Shutdown has begun: readiness fails first, so traffic goes elsewhere before the server closes. */
   markDraining(): void {
     this.shuttingDown = true;
+    this.drainingListeners.forEach((listener) => listener());
+  }
+
+  /** Calls `listener` when shutdown begins, e.g. to answer requests held open so the server can drain. */
+  onDraining(listener: () => void): void {
+    this.drainingListeners.push(listener);
   }
 
   get draining(): boolean {

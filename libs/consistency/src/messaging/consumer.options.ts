@@ -13,7 +13,7 @@ export interface ConsumerOptions {
   heartbeatIntervalMs: number;
   /** Longest a handled message's offset waits before it is committed to Kafka. */
   offsetCommitIntervalMs: number;
-  /** How long a consumer that kafkajs gave up on is rebuilt before the process exits. */
+  /** How long the consumer may keep failing, with the broker answering, before `/health/live` fails. */
   restartWindowMs: number;
   inboxRetentionHours: number;
   /** Largest sum of a message's header names and values; a bigger one is poison. */
@@ -29,8 +29,11 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
       CONSUMER_RETRY_BASE_MS: positiveInt({ default: 200, desc: 'first retry delay' }),
       CONSUMER_RETRY_MAX_MS: positiveInt({ default: 10_000, desc: 'retry delay cap' }),
       CONSUMER_PARTITIONS_CONCURRENTLY: positiveInt({ default: 3, desc: 'partitions handled in parallel' }),
-      CONSUMER_SESSION_TIMEOUT_MS: positiveInt({ default: 10_000, desc: 'Kafka group session timeout' }),
-      CONSUMER_REBALANCE_TIMEOUT_MS: positiveInt({ default: 20_000, desc: 'Kafka group rebalance timeout' }),
+      CONSUMER_SESSION_TIMEOUT_MS: positiveInt({
+        default: 6000,
+        desc: 'Kafka group session timeout (how long a dead member holds its partitions; brokers refuse less than group.min.session.timeout.ms, 6 s by default)',
+      }),
+      CONSUMER_REBALANCE_TIMEOUT_MS: positiveInt({ default: 10_000, desc: 'Kafka group rebalance timeout' }),
       CONSUMER_HEARTBEAT_INTERVAL_MS: positiveInt({ default: 1000, desc: 'Kafka heartbeat interval' }),
       CONSUMER_OFFSET_COMMIT_INTERVAL_MS: positiveInt({
         default: 1000,
@@ -38,7 +41,7 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
       }),
       CONSUMER_RESTART_WINDOW_MS: positiveInt({
         default: 60_000,
-        desc: 'how long a crashed consumer is restarted in-process before the process exits',
+        desc: 'how long a consumer may keep failing, with the broker answering, before /health/live fails',
       }),
       INBOX_RETENTION_HOURS: positiveInt({ default: 168, desc: 'hours processed event ids are kept' }),
       CONSUMER_MAX_HEADER_BYTES: positiveInt({ default: 8192, desc: 'largest sum of header names and values' }),

@@ -198,6 +198,23 @@ export class OutboxStore {
     return { pending: Number(row.pending), oldestAgeSeconds: row.oldest ?? 0, parked: Number(row.parked) };
   }
 
+  /**
+   * Age of the oldest row the relay could send now, in ms (0 when none): the backlog admission
+   * control watches. Rows the broker refused, and the rows of keys held behind a parked or resting
+   * one, wait for an operator or their retry time rather than for the relay: one bad event must not
+   * make the service shed all new work. One probe of the pending index, stopping at the first row.
+   */
+  async oldestSendableAgeMs(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ age_ms: number }>>(
+      `SELECT extract(epoch FROM clock_timestamp() - o.created_at)::float8 * 1000 AS age_ms
+       FROM outbox o
+       WHERE o.status = 'PENDING' AND o.rejections = 0 AND ${SENDABLE}
+       ORDER BY o.id
+       LIMIT 1`,
+    );
+    return row?.age_ms ?? 0;
+  }
+
   /** Parked rows, oldest first. */
   async listParked(): Promise<ParkedOutboxRow[]> {
     const rows = await this.dataSource.query<RawParkedRow[]>(

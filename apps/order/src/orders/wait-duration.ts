@@ -1,0 +1,35 @@
+import { BadRequestException, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+
+/** The longest `wait`: under the idle timeouts of common proxies and load balancers (60 s). */
+export const MAX_WAIT_MS = 30_000;
+
+const DURATION = /^(\d{1,5})(ms|s)$/;
+
+export const WAIT_RULE = `a whole number of s or ms (5s, 500ms), at most ${MAX_WAIT_MS / 1000}s`;
+
+/** `5s` or `500ms` in milliseconds, or undefined when the text is not such a duration within the maximum. */
+export function parseWaitDuration(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  if (!match) {
+    return undefined;
+  }
+  const ms = Number(match[1]) * (match[2] === 's' ? 1000 : 1);
+  return ms <= MAX_WAIT_MS ? ms : undefined;
+}
+
+/**
+ * The `wait` query parameter in milliseconds, 0 when absent; anything else is a 400. A decorator
+ * rather than a pipe: the global ValidationPipe would turn a `number` query parameter into NaN first.
+ */
+export const WaitQuery = createParamDecorator((_data: unknown, context: ExecutionContext): number => {
+  const { wait } = context.switchToHttp().getRequest<Request>().query;
+  if (wait === undefined) {
+    return 0;
+  }
+  const ms = typeof wait === 'string' ? parseWaitDuration(wait) : undefined;
+  if (ms === undefined) {
+    throw new BadRequestException(`wait must be ${WAIT_RULE}`);
+  }
+  return ms;
+});
