@@ -42,7 +42,13 @@ function summary(): Array<Array<string | number>> {
     ]);
   }
   const saga = newest('saga') as
-    { levels: Array<{ targetRate: number; p50: number; p99: number }>; sustainedRate: number | null } | undefined;
+    | {
+        levels: Array<{ targetRate: number; p50: number; p99: number }>;
+        sustainedRate: number | null;
+        overload?: { rate: number; cancelled: number; p99: number };
+        restarts?: Array<{ service: string; signal: string; firstAnswerMs: number }>;
+      }
+    | undefined;
   const at100 = saga?.levels.find((level) => level.targetRate === 100);
   if (at100) {
     rows.push(['saga p50 ms at 100 orders/s', at100.p50, '≤ 30']);
@@ -50,6 +56,13 @@ function summary(): Array<Array<string | number>> {
   }
   if (saga) {
     rows.push(['saga sustained orders/s (p99 < 500 ms, all completed)', saga.sustainedRate ?? 0, '≥ 250']);
+  }
+  if (saga?.overload) {
+    rows.push([`saga cancelled orders at 2× sustained (${saga.overload.rate}/s)`, saga.overload.cancelled, '0']);
+    rows.push(['saga p99 ms of accepted orders at 2× sustained', saga.overload.p99, '< 500']);
+  }
+  for (const restart of saga?.restarts?.filter((result) => result.signal === 'SIGKILL') ?? []) {
+    rows.push([`${restart.service} SIGKILLed: first answer ms after spawn`, restart.firstAnswerMs, '≤ 2000']);
   }
   return rows;
 }

@@ -14,6 +14,7 @@ import { runBenchmark, writeResult } from './results';
 import { median, percentile, printTable } from './stats';
 import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
 import { serviceBacklog } from '../scripts/stack/backlog';
+import { retryAfterMs } from '../scripts/http/retry-after';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -29,6 +30,9 @@ const { values: options } = parseArgs({
     'step-seconds': { type: 'string', default: '20' },
     'step-rates': { type: 'string', default: '25,50,75,100,125,150,200,250,300' },
     reps: { type: 'string', default: '3' },
+    /** The overload level's rate; by default twice the sustained rate the step search found. */
+    'overload-rate': { type: 'string' },
+    restarts: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
   },
 });
@@ -38,6 +42,9 @@ const SECONDS = Number(options.seconds);
 const STEP_SECONDS = Number(options['step-seconds']);
 const STEP_RATES = rates(options['step-rates']);
 const REPETITIONS = Number(options.reps);
+const RESTARTS = Number(options.restarts);
+/** A shed order is sent again with its key after Retry-After, this many times at most, as the chaos clients do. */
+const MAX_SHED_RETRIES = 3;
 /** An order still open after the saga made no progress for this long counts as lost. */
 const STALL_MS = 15_000;
 /** `--profile`: each service writes a V8 CPU profile here when it stops (open it in Chrome DevTools). */
@@ -51,6 +58,10 @@ interface LevelResult {
   runs: number;
   achievedRate: number;
   accepted: number;
+  /** 503 answers (admission control), including those of orders accepted on a retry. */
+  shedResponses: number;
+  /** Orders still shed after MAX_SHED_RETRIES: never accepted, nothing written. */
+  shed: number;
   errors: number;
   lost: number;
   /** Cancelled by the saga (e.g. the step timeout under overload); terminal, so not lost. */
@@ -72,6 +83,8 @@ function combine(runs: LevelResult[]): LevelResult {
     runs: runs.length,
     achievedRate: mid((run) => run.achievedRate),
     accepted: sum((run) => run.accepted),
+    shedResponses: sum((run) => run.shedResponses),
+    shed: sum((run) => run.shed),
     errors: sum((run) => run.errors),
     lost: sum((run) => run.lost),
     cancelled: sum((run) => run.cancelled),
@@ -85,9 +98,84 @@ function combine(runs: LevelResult[]): LevelResult {
   };
 }
 
-/** Every order completed (none lost, none cancelled by a timeout) with p99 under 500 ms. */
+/** Every order accepted and completed (none shed, lost or cancelled by a timeout) with p99 under 500 ms. */
 function sustainable(result: LevelResult): boolean {
-  return result.p99 < 500 && result.lost === 0 && result.cancelled === 0 && result.errors === 0;
+  return (
+    result.p99 < 500 && result.lost === 0 && result.cancelled === 0 && result.errors === 0 && result.shedResponses === 0
+  );
+}
+
+interface RestartResult {
+  service: ServiceName;
+  signal: NodeJS.Signals;
+  /** Median ms from spawning the process to its first answer: `POST /orders` 202 for order, a read otherwise. */
+  firstAnswerMs: number;
+  /** Median ms from spawning the process to its consumer being back in its group (`/health` says so). */
+  consumingMs: number;
+}
+
+/** What each service answers first after a restart: order takes an order, the others a read. */
+async function firstAnswer(stack: Stack, service: ServiceName, customer: { authorization: string }): Promise<boolean> {
+  const url = stack.url(service);
+  const headers = { ...customer, 'content-type': 'application/json' };
+  const response =
+    service === 'order'
+      ? await fetch(`${url}/orders`, {
+          method: 'POST',
+          headers: { ...headers, 'idempotency-key': randomUUID() },
+          body: JSON.stringify({ items: [{ sku: SKUS[0], quantity: 1 }], shippingAddress: { country: 'DE' } }),
+        })
+      : await fetch(
+          {
+            inventory: `${url}/inventory/${SKUS[0]}`,
+            shipping: `${url}/shipments?orderId=${randomUUID()}`,
+            notification: `${url}/notifications?orderId=${randomUUID()}`,
+          }[service],
+          { headers },
+        );
+  return service === 'order' ? response.status === 202 : response.status === 200;
+}
+
+async function consuming(stack: Stack, service: ServiceName): Promise<boolean> {
+  const health = (await (await fetch(`${stack.url(service)}/health`)).json()) as {
+    info?: { consumer?: unknown };
+  };
+  return health.info?.consumer !== undefined;
+}
+
+/** Each service killed (or stopped) and started again `RESTARTS` times: how soon it answers and consumes again. */
+async function restarts(
+  stack: Stack,
+  customer: { authorization: string },
+  signal: NodeJS.Signals,
+): Promise<RestartResult[]> {
+  const results: RestartResult[] = [];
+  for (const service of SERVICE_NAMES) {
+    const answers: number[] = [];
+    const joins: number[] = [];
+    for (let n = 0; n < RESTARTS; n++) {
+      await stack.restart(service, signal);
+      const spawnedAt = performance.now();
+      let answeredAt: number | undefined;
+      await waitFor(
+        `${service} to answer and consume again`,
+        async () => {
+          answeredAt ??= (await firstAnswer(stack, service, customer).catch(() => false))
+            ? performance.now()
+            : undefined;
+          return answeredAt !== undefined && (await consuming(stack, service).catch(() => false)) ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 20 },
+      );
+      answers.push((answeredAt ?? spawnedAt) - spawnedAt);
+      joins.push(performance.now() - spawnedAt);
+    }
+    results.push({ service, signal, firstAnswerMs: median(answers), consumingMs: median(joins) });
+    process.stdout.write(
+      `${service} after ${signal}: first answer ${Math.round(median(answers))} ms, consuming ${Math.round(median(joins))} ms\n`,
+    );
+  }
+  return results;
 }
 
 /** CPU seconds of a process; with `reaped`, also of its children that exited. */
@@ -150,41 +238,45 @@ async function level(
   const orders = probes.databases.order;
   const total = Math.round(rate * seconds);
   const accepted: string[] = [];
-  let errors = 0;
+  const counts = { errors: 0, shedResponses: 0, shed: 0 };
   const cpuBefore = cpuSnapshot(stack);
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
-  for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
-    if (wait > 1) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    inFlight.push(
-      fetch(`${stack.url('order')}/orders`, {
+  const place = async (i: number): Promise<void> => {
+    const key = randomUUID();
+    for (let attempt = 0; ; attempt++) {
+      const response = await fetch(`${stack.url('order')}/orders`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-          ...customers[i % CUSTOMERS],
-        },
+        headers: { 'content-type': 'application/json', 'idempotency-key': key, ...customers[i % CUSTOMERS] },
         body: JSON.stringify({
           customerId: `bench-${i % CUSTOMERS}`,
           items: [{ sku: SKUS[i % SKUS.length], quantity: 1 }],
           shippingAddress: { country: 'DE' },
         }),
-      }).then(
-        async (response) => {
-          if (response.status === 202) {
-            accepted.push(((await response.json()) as { orderId: string }).orderId);
-          } else {
-            errors += 1;
-          }
-        },
-        () => {
-          errors += 1;
-        },
-      ),
-    );
+      });
+      const shedFor = retryAfterMs(response);
+      if (response.status === 202) {
+        accepted.push(((await response.json()) as { orderId: string }).orderId);
+        return;
+      }
+      if (shedFor === undefined) {
+        counts.errors += 1;
+        return;
+      }
+      counts.shedResponses += 1;
+      if (attempt >= MAX_SHED_RETRIES) {
+        counts.shed += 1;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, shedFor));
+    }
+  };
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    inFlight.push(place(i).catch(() => void (counts.errors += 1)));
   }
   await Promise.all(inFlight);
   const achievedRate = total / ((performance.now() - started) / 1000);
@@ -225,7 +317,7 @@ async function level(
     runs: 1,
     achievedRate,
     accepted: accepted.length,
-    errors,
+    ...counts,
     lost: accepted.length - (await terminal()),
     cancelled: (
       await orders.query<{ n: number }>(
@@ -285,6 +377,15 @@ async function main(): Promise<void> {
       }
     }
     const sustained = steps.filter(sustainable).at(-1);
+    const overloadRate = Number(options['overload-rate'] ?? 2 * (sustained?.targetRate ?? STEP_RATES[0]));
+    const overload = await level(stack, probes, customers, overloadRate, SECONDS);
+    process.stdout.write(
+      `overload ${overloadRate}/s: ${overload.shedResponses} 503s, p99 ${Math.round(overload.p99)} ms, cancelled ${overload.cancelled}\n`,
+    );
+    const restartResults = [
+      ...(await restarts(stack, customers[0], 'SIGKILL')),
+      ...(await restarts(stack, customers[0], 'SIGTERM')),
+    ];
     const row = (result: LevelResult) => [
       `${result.targetRate}/s × ${result.seconds} s${result.runs > 1 ? ` (median of ${result.runs})` : ''}`,
       result.achievedRate,
@@ -292,6 +393,7 @@ async function main(): Promise<void> {
       result.p95,
       result.p99,
       result.max,
+      String(result.shedResponses),
       String(result.errors),
       String(result.lost),
       String(result.cancelled),
@@ -301,14 +403,43 @@ async function main(): Promise<void> {
     ];
     printTable(
       'Saga: POST → COMPLETED (ms), open-loop load',
-      ['load', 'achieved/s', 'p50', 'p95', 'p99', 'max', 'errors', 'lost', 'cancelled', 'CPU s'],
+      ['load', 'achieved/s', 'p50', 'p95', 'p99', 'max', '503s', 'errors', 'lost', 'cancelled', 'CPU s'],
       [...levels, ...steps].map(row),
+    );
+    printTable(
+      `Saga at ${overloadRate}/s (twice the sustained rate) with admission control`,
+      ['requests', '503 answers', 'share of 503s', 'accepted', 'given up', 'p50 ms', 'p99 ms', 'cancelled'],
+      [
+        [
+          String(overload.accepted + overload.shed + overload.errors),
+          String(overload.shedResponses),
+          overload.shedResponses / (overload.shedResponses + overload.accepted + overload.errors),
+          String(overload.accepted),
+          String(overload.shed),
+          overload.p50,
+          overload.p99,
+          String(overload.cancelled),
+        ],
+      ],
+    );
+    printTable(
+      `Restarts (median of ${RESTARTS}; from spawning the process)`,
+      ['service', 'stopped by', 'first answer ms', 'consuming again ms'],
+      restartResults.map((result) => [result.service, result.signal, result.firstAnswerMs, result.consumingMs]),
     );
     process.stdout.write(
       `\nhighest rate with p99 < 500 ms and every order completed: ${sustained ? `${sustained.targetRate}/s` : 'none'}\n`,
     );
     const at = new Date().toISOString();
-    writeResult('saga', at, { benchmark: 'saga', at, levels, steps, sustainedRate: sustained?.targetRate ?? null });
+    writeResult('saga', at, {
+      benchmark: 'saga',
+      at,
+      levels,
+      steps,
+      sustainedRate: sustained?.targetRate ?? null,
+      overload: { rate: overloadRate, ...overload },
+      restarts: restartResults,
+    });
   } finally {
     await Promise.all(Object.values(databases).map((client) => client.end()));
     await stack.stop();

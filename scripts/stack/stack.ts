@@ -5,6 +5,8 @@ import { ServiceProcess, spawnService, waitUntilHealthy } from './service-proces
 export interface Stack {
   services: Record<ServiceName, ServiceProcess>;
   url(service: ServiceName): string;
+  /** Stops one service with `signal` and starts it again on its port; resolves once it is spawned. */
+  restart(service: ServiceName, signal: NodeJS.Signals): Promise<ServiceProcess>;
   stop(): Promise<void>;
 }
 
@@ -26,23 +28,26 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   const before = await infraStatus(quiet);
   await infraUp(log);
   const startedInfra = !(before.postgres && before.kafka);
-  const running = await Promise.all(
-    SERVICE_NAMES.map((service) =>
-      spawnService(
-        service,
-        {},
-        {
-          port: SERVICES[service].port,
-          logLevel,
-          nodeArgs,
-          onOutput: onServiceOutput && ((chunk) => onServiceOutput(service, chunk)),
-        },
-      ),
-    ),
-  );
+  const spawn = (service: ServiceName) =>
+    spawnService(
+      service,
+      {},
+      {
+        port: SERVICES[service].port,
+        logLevel,
+        nodeArgs,
+        onOutput: onServiceOutput && ((chunk) => onServiceOutput(service, chunk)),
+      },
+    );
+  const running = await Promise.all(SERVICE_NAMES.map(spawn));
   const services = Object.fromEntries(running.map((service) => [service.service, service])) as Stack['services'];
+  const restart = async (service: ServiceName, signal: NodeJS.Signals) => {
+    await services[service].stop(signal);
+    services[service] = await spawn(service);
+    return services[service];
+  };
   const stop = async () => {
-    const codes = await Promise.all(running.map((service) => service.stop('SIGTERM')));
+    const codes = await Promise.all(SERVICE_NAMES.map((service) => services[service].stop('SIGTERM')));
     SERVICE_NAMES.forEach((service, index) => log(`${service.padEnd(12)} stopped (exit ${codes[index]})`));
     if (startedInfra) {
       await infraDown(log);
@@ -57,5 +62,5 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   for (const service of running) {
     log(`${service.service.padEnd(12)} ${service.url} healthy`);
   }
-  return { services, url: (service) => services[service].url, stop };
+  return { services, url: (service) => services[service].url, restart, stop };
 }
