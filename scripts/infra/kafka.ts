@@ -124,7 +124,13 @@ async function formatStorage(layout: InfraLayout): Promise<void> {
   }
   const formatted = await runCommand(
     'java',
-    javaArgs(layout, '256m', 'kafka.tools.StorageTool', ['format', '-t', newClusterId(), '-c', layout.kafka.config]),
+    // Attached with '=': an id may start with '-', which the tool would otherwise read as an option.
+    javaArgs(layout, '256m', 'kafka.tools.StorageTool', [
+      'format',
+      `--cluster-id=${newClusterId()}`,
+      '-c',
+      layout.kafka.config,
+    ]),
   );
   if (formatted.code !== 0) {
     throw new Error(`Kafka storage format failed:\n${formatted.output}`);
