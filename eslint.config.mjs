@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', 'bench/results/', 'eslint.config.mjs'] },
+  { ignores: ['dist/', 'node_modules/', '.local/', 'coverage/', 'bench/results/', 'eslint.config.mjs', '.dependency-cruiser.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -17,17 +17,6 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@app/*/*', '../../libs/*', '../../../libs/*'],
-              message: 'Import libraries through @app/<name> only.',
-            },
-          ],
-        },
-      ],
     },
   },
   {

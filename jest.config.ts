@@ -11,6 +11,7 @@ const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 const moduleNameMapper: Config['moduleNameMapper'] = {
   '^@app/consistency(|/.*)$': '<rootDir>/libs/consistency/src$1',
   '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
+  '^@app/carrier-simulator(|/.*)$': '<rootDir>/libs/carrier-simulator/src$1',
 };
 
 const config: Config = {

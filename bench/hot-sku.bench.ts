@@ -3,8 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { Pool, PoolClient } from 'pg';
 import { DistributedLock, LockAcquireFailedError } from '@app/consistency';
 import { infraUp } from '../scripts/infra/infra';
-import { startOutboxApp } from '../test/support/outbox-app';
-import { createTestDatabase } from '../test/support/test-database';
+import { startOutboxApp } from '../scripts/harness/outbox-app';
+import { createTestDatabase } from '../scripts/harness/test-database';
 import { runBenchmark, writeResult } from './results';
 import { median, percentile, printTable } from './stats';
 

@@ -4,11 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { CompressionTypes, Kafka, logLevel, Partitioners, TopicMessages } from 'kafkajs';
 import { Counter, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/consistency';
+import { OUTBOX_BACKLOG_SQL, outboxBacklog, OutboxBacklogRow } from '@app/consistency/tools';
 import { infraUp } from '../scripts/infra/infra';
 import { waitFor } from '../scripts/infra/run-command';
-import { OutboxTestApp, startOutboxApp } from '../test/support/outbox-app';
-import { createTestDatabase } from '../test/support/test-database';
-import { createTopic, deleteTopic } from '../test/support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../scripts/harness/outbox-app';
+import { createTestDatabase } from '../scripts/harness/test-database';
+import { createTopic, deleteTopic } from '../scripts/infra/topics';
 import { writeResult, runBenchmark } from './results';
 import { median, percentile, printTable } from './stats';
 
@@ -69,10 +70,8 @@ async function fillOutbox(app: OutboxTestApp, topic: string, batch: BenchMessage
 }
 
 async function pendingCount(app: OutboxTestApp): Promise<number> {
-  const [row] = await app.dataSource.query<Array<{ n: number }>>(
-    `SELECT count(*)::int AS n FROM outbox WHERE status = 'PENDING'`,
-  );
-  return row.n;
+  const [row] = await app.dataSource.query<OutboxBacklogRow[]>(OUTBOX_BACKLOG_SQL);
+  return outboxBacklog(row).pending;
 }
 
 async function relayDrain(databaseUrl: string, brokers: string[], topic: string, batch: BenchMessage[]) {

@@ -12,7 +12,8 @@ import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
 import { runBenchmark, writeResult } from './results';
 import { median, percentile, printTable } from './stats';
-import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
+import { SERVICE_NAMES, ServiceName } from '../scripts/services';
 import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
 
@@ -108,13 +109,13 @@ function sustainable(result: LevelResult): boolean {
 interface RestartResult {
   service: ServiceName;
   signal: NodeJS.Signals;
-  /** Median ms from spawning the process to its first answer: `POST /orders` 202 for order, a read otherwise. */
+  /** Median ms from spawning the process to its first answer: `POST /orders` 202 for order, `/health/ready` otherwise. */
   firstAnswerMs: number;
   /** Median ms from spawning the process to its consumer being back in its group (`/health` says so). */
   consumingMs: number;
 }
 
-/** What each service answers first after a restart: order takes an order, the others a read. */
+/** What each service answers first after a restart: order takes an order, the others say they are ready. */
 async function firstAnswer(stack: Stack, service: ServiceName, customer: { authorization: string }): Promise<boolean> {
   const url = stack.url(service);
   const headers = { ...customer, 'content-type': 'application/json' };
@@ -125,14 +126,7 @@ async function firstAnswer(stack: Stack, service: ServiceName, customer: { autho
           headers: { ...headers, 'idempotency-key': randomUUID() },
           body: JSON.stringify({ items: [{ sku: SKUS[0], quantity: 1 }], shippingAddress: { country: 'DE' } }),
         })
-      : await fetch(
-          {
-            inventory: `${url}/inventory/${SKUS[0]}`,
-            shipping: `${url}/shipments?orderId=${randomUUID()}`,
-            notification: `${url}/notifications?orderId=${randomUUID()}`,
-          }[service],
-          { headers },
-        );
+      : await fetch(`${url}/health/ready`);
   return service === 'order' ? response.status === 202 : response.status === 200;
 }
 

@@ -1,8 +1,10 @@
-import { envPrefix, loadInfraEnv, SERVICE_NAMES, ServiceName, validateEnv } from '@app/consistency';
+import { validateEnv } from '@app/consistency';
+import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
+import { SERVICE_NAMES, ServiceName } from './services';
 import { url } from 'envalid';
 import { checkInvariants } from './invariants/check-invariants';
 
-/** `npm run check:invariants [-- --since <ISO time>]`: prints every violation of DESIGN section 5; exit 1 if any. */
+/** `npm run check:invariants [-- --since <ISO time>]`: prints every violation of docs/invariants.md; exit 1 if any. */
 async function main(argv: string[]): Promise<number> {
   loadInfraEnv();
   const sinceArg = argv.includes('--since') ? argv[argv.indexOf('--since') + 1] : undefined;

@@ -1,70 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopic } from '@app/contracts';
-import { DeadLetterHeaders, loadInfraEnv, parseBrokerList, stringHeaders } from '@app/consistency';
-
-interface DeadLetter {
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
+import { DeadLetterHeaders, decodeDeadLetter, loadInfraEnv, parseBrokerList } from '@app/consistency/tools';
+import { ReadMessage, readToEnd } from './kafka/topic-reader';
 
 const usage = 'usage: npm run dlq -- list <topic> | replay <topic> [--id <event-id> …]';
 
-/** Reads a dead-letter topic from the start up to its current end, with a throwaway consumer group. */
-async function readDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetter[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const remaining = new Map(
-      ends.filter((end) => end.high !== end.low).map((end) => [end.partition, BigInt(end.high)]),
-    );
-    const letters: DeadLetter[] = [];
-    if (remaining.size === 0) {
-      return letters;
-    }
-    const groupId = `dlq-cli-${randomUUID()}`;
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          autoCommit: false,
-          eachMessage: ({ partition, message }) => {
-            const end = remaining.get(partition);
-            if (end !== undefined && BigInt(message.offset) < end) {
-              letters.push({
-                partition,
-                offset: message.offset,
-                key: message.key?.toString() ?? null,
-                value: message.value,
-                headers: stringHeaders(message.headers),
-              });
-              if (BigInt(message.offset) + 1n >= end) {
-                remaining.delete(partition);
-              }
-            }
-            if (remaining.size === 0) {
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    return letters.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-function list(letters: DeadLetter[], topic: string): void {
+function list(letters: ReadMessage[], topic: string): void {
   process.stdout.write(`${letters.length} dead letter(s) in ${topic}\n`);
   for (const letter of letters) {
     const h = letter.headers;
@@ -84,37 +25,28 @@ function list(letters: DeadLetter[], topic: string): void {
 }
 
 /** Republishes dead letters to their original topic with their original key, value and headers. */
-async function replay(kafka: Kafka, letters: DeadLetter[], dlq: string): Promise<void> {
+async function replay(kafka: Kafka, letters: ReadMessage[], dlq: string): Promise<void> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   for (const letter of letters) {
-    if (letter.headers[DeadLetterHeaders.truncatedFrom]) {
-      process.stdout.write(
-        `skipped ${letter.partition}@${letter.offset}: its value was cut to fit the dead-letter topic ` +
-          `(${letter.headers[DeadLetterHeaders.truncatedFrom]} bytes originally), so it cannot be replayed\n`,
-      );
+    const position = `${letter.partition}@${letter.offset}`;
+    const original = decodeDeadLetter(letter);
+    if ('unreplayable' in original) {
+      process.stdout.write(`skipped ${position}: ${original.unreplayable}, so it cannot be replayed\n`);
       continue;
     }
-    const headers = Object.fromEntries(
-      Object.entries(letter.headers).filter(([name]) => !Object.values(DeadLetterHeaders).includes(name as never)),
-    );
     await producer.send({
-      topic: letter.headers[DeadLetterHeaders.originalTopic],
+      topic: original.topic,
       acks: -1,
       messages: [
         {
-          key: letter.key,
-          value:
-            letter.headers[DeadLetterHeaders.valueEncoding] === 'base64' && letter.value
-              ? Buffer.from(letter.value.toString(), 'base64')
-              : letter.value,
-          headers: { ...headers, 'dlq-replayed-from': `${dlq}/${letter.partition}@${letter.offset}` },
+          key: original.key,
+          value: original.value,
+          headers: { ...original.headers, 'dlq-replayed-from': `${dlq}/${position}` },
         },
       ],
     });
-    process.stdout.write(
-      `replayed ${letter.partition}@${letter.offset} (${letter.headers['event-id'] ?? 'no id'}) to ${letter.headers[DeadLetterHeaders.originalTopic]}\n`,
-    );
+    process.stdout.write(`replayed ${position} (${letter.headers['event-id'] ?? 'no id'}) to ${original.topic}\n`);
   }
   await producer.disconnect();
 }
@@ -135,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     logLevel: logLevel.NOTHING,
   });
   const dlq = topicArg.endsWith('.dlq') ? topicArg : deadLetterTopic(topicArg);
-  const letters = await readDeadLetters(kafka, dlq);
+  const letters = await readToEnd(kafka, dlq);
   if (command === 'list') {
     list(letters, dlq);
     return 0;

@@ -1,35 +1,23 @@
+import { validateEnv } from '@app/consistency';
 import {
-  consistencyMigrations,
   envPrefix,
   loadDatabaseOptions,
   loadInfraEnv,
+  migrationsOf,
   runMigrationsExclusively,
-  SERVICES,
-  ServiceName,
   serviceDataSourceOptions,
-  validateEnv,
-} from '@app/consistency';
+} from '@app/consistency/tools';
 import { url } from 'envalid';
-import { orderMigrations } from '../apps/order/src/migrations';
-import { inventoryMigrations } from '../apps/inventory/src/migrations';
-import { shippingMigrations } from '../apps/shipping/src/migrations';
-import { notificationMigrations } from '../apps/notification/src/migrations';
-
-const migrations: Record<ServiceName, Array<new () => unknown>> = {
-  order: orderMigrations,
-  inventory: inventoryMigrations,
-  shipping: shippingMigrations,
-  notification: notificationMigrations,
-};
+import { manifestOf, SERVICE_NAMES } from './services';
 
 /** `npm run migrate [service…]`: applies pending migrations to each service's database, as services do at start. */
 async function main(requested: string[]): Promise<void> {
   loadInfraEnv();
-  const unknown = requested.filter((name) => !(name in SERVICES));
+  const unknown = requested.filter((name) => !SERVICE_NAMES.includes(name));
   if (unknown.length > 0) {
-    throw new Error(`unknown service ${unknown.join(', ')}; expected some of ${Object.keys(SERVICES).join(', ')}`);
+    throw new Error(`unknown service ${unknown.join(', ')}; expected some of ${SERVICE_NAMES.join(', ')}`);
   }
-  const services = (requested.length > 0 ? requested : Object.keys(SERVICES)) as ServiceName[];
+  const services = requested.length > 0 ? requested : SERVICE_NAMES;
   for (const service of services) {
     const variable = `${envPrefix(service)}_DATABASE_URL`;
     const databaseUrl = validateEnv({ [variable]: url() })[variable];
@@ -38,7 +26,7 @@ async function main(requested: string[]): Promise<void> {
         databaseUrl,
         applicationName: `${service}-migrate`,
         entities: [],
-        migrations: [...consistencyMigrations, ...migrations[service]],
+        migrations: migrationsOf(manifestOf(service)),
         limits: loadDatabaseOptions(),
       }),
     );

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { url } from 'envalid';
+import { validateEnv } from '@app/consistency';
 import {
   envPrefix,
   loadDatabaseOptions,
@@ -7,11 +8,9 @@ import {
   OutboxStore,
   ParkedOutboxRow,
   ParkedSelection,
-  SERVICE_NAMES,
-  ServiceName,
   serviceDataSourceOptions,
-  validateEnv,
-} from '@app/consistency';
+} from '@app/consistency/tools';
+import { SERVICE_NAMES, ServiceName } from './services';
 
 const usage =
   'usage: npm run outbox -- list [service…] | retry <service> (--id <outbox id|event id> … | --all)\n' +
@@ -88,7 +87,7 @@ async function list(services: string[]): Promise<number> {
   if (unknown.length > 0) {
     throw new UsageError(`unknown service ${unknown.join(', ')}`);
   }
-  for (const service of services.length > 0 ? (services as ServiceName[]) : SERVICE_NAMES) {
+  for (const service of services.length > 0 ? services : SERVICE_NAMES) {
     printParked(service, await withStore(service, (store) => store.listParked()));
   }
   return 0;

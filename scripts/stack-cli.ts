@@ -1,4 +1,4 @@
-import { ServiceName } from '@app/consistency';
+import { ServiceName } from './services';
 import { startStack } from './stack/stack';
 
 const colors: Record<ServiceName, number> = { order: 36, inventory: 33, shipping: 35, notification: 32 };

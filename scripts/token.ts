@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { isRole, MAX_SUBJECT_LENGTH, Role, ROLES, signToken } from '@app/consistency';
+import { MAX_SUBJECT_LENGTH } from '@app/consistency';
+import { isRole, Role, ROLES, signToken } from '@app/consistency/tools';
 import { devAuthSecret } from './auth/auth-headers';
 
 const usage = `usage: npm run token -- --sub <id> [--role ${ROLES.join('|')}]… [--ttl 1h]`;

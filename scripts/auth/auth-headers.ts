@@ -1,4 +1,4 @@
-import { loadInfraEnv, Role, signToken } from '@app/consistency';
+import { loadInfraEnv, Role, signToken } from '@app/consistency/tools';
 
 /** The subject of the development administrator that tools act as (seeding stock, arming faults). */
 export const DEV_ADMIN = 'dev-admin';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { ServiceName } from '@app/consistency';
+import { ServiceName } from '../services';
 import { adminHeaders } from '../auth/auth-headers';
 import { infraUp } from '../infra/infra';
 import { infraLayout } from '../infra/layout';
@@ -70,7 +70,7 @@ const COMMON_ENV: NodeJS.ProcessEnv = {
 /**
  * Orders flow from retrying clients into every service running several times over while faults are
  * injected at random; then the faults stop, and every order must reach a terminal state and every
- * invariant of DESIGN section 5 hold within the stated bound.
+ * invariant of docs/invariants.md hold within the stated bound.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const { log } = options;

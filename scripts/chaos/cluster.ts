@@ -1,10 +1,10 @@
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
-import { CarrierSimulatorServer } from '../../apps/shipping/src/carrier/carrier.simulator';
+import { SERVICE_NAMES, ServiceName } from '../services';
+import { CarrierSimulatorServer } from '@app/carrier-simulator';
 import { waitFor } from '../infra/run-command';
 import { armFault, freePort, ServiceProcess, spawnService } from '../stack/service-process';
-import type { FaultAction, FaultPoint } from '@app/consistency';
+import type { FaultAction, FaultPoint } from '@app/consistency/tools';
 
 export interface Instance {
   /** `order#1`, `order#2`, … */

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import {
-  consumerGroupId,
-  FaultAction,
-  FaultPoint,
-  SERVICE_NAMES,
-  ServiceName,
-  toOutboxMessage,
-} from '@app/consistency';
+import { consumerGroupId, FaultAction, FaultPoint, toOutboxMessage } from '@app/consistency/tools';
+import type { ServiceManifest } from '@app/consistency';
+import { manifestOf, MANIFESTS, SERVICE_NAMES, ServiceName } from '../services';
 import { ALL_TOPICS, deadLetterTopic, Topic, Topics } from '@app/contracts';
 import { InfraEndpoints } from '../infra/infra';
-import { CONSUMES } from '../stack/backlog';
 import { startEmbeddedKafka, stopEmbeddedKafka } from '../infra/kafka';
 import { InfraLayout } from '../infra/layout';
 import { serviceDatabaseName, startEmbeddedPostgres, stopEmbeddedPostgres } from '../infra/postgres';
@@ -32,15 +26,22 @@ export const CHAOS_FAULTS = [
 
 export type ChaosFault = (typeof CHAOS_FAULTS)[number];
 
-/** Where each fault point is reached; the outbox and consumer points are in every service. */
-const POINT_OWNERS: Record<FaultPoint, readonly ServiceName[]> = {
-  'outbox.after-commit-before-publish': ['order', 'inventory', 'shipping'],
-  'outbox.after-publish-before-mark': ['order', 'inventory', 'shipping'],
-  'consumer.after-commit-before-offset-commit': ['order', 'inventory', 'shipping', 'notification'],
-  'idempotency.after-key-locked': ['order'],
-  'saga.before-compensation-publish': ['order'],
-  'shipping.carrier-timeout': ['shipping'],
-};
+/**
+ * Which services can hit each fault point, from their manifests: the relay's points where a
+ * service publishes events, the consumer's where it consumes, the Idempotency-Key's where it takes
+ * idempotent writes, and each service's own points.
+ */
+type Owns = (manifest: ServiceManifest) => boolean;
+const ownerRules: Array<[FaultPoint, Owns]> = [
+  ['outbox.after-commit-before-publish', (manifest) => (manifest.produces ?? []).length > 0],
+  ['outbox.after-publish-before-mark', (manifest) => (manifest.produces ?? []).length > 0],
+  ['consumer.after-commit-before-offset-commit', (manifest) => manifest.consumes.length > 0],
+  ['idempotency.after-key-locked', (manifest) => manifest.patterns.idempotency === true],
+  ...MANIFESTS.flatMap((own) => (own.faultPoints ?? []).map((point): [FaultPoint, Owns] => [point, (m) => m === own])),
+];
+const POINT_OWNERS: ReadonlyMap<FaultPoint, readonly ServiceName[]> = new Map(
+  ownerRules.map(([point, owns]) => [point, MANIFESTS.filter(owns).map((manifest) => manifest.name)]),
+);
 
 export interface FaultContext {
   cluster: Cluster;
@@ -101,8 +102,8 @@ function kill({ cluster, random }: FaultContext): string {
 }
 
 async function armPoint({ cluster, random }: FaultContext): Promise<string> {
-  const point = pickOne(random, Object.keys(POINT_OWNERS) as FaultPoint[]);
-  const target = cluster.pick(pickOne(random, POINT_OWNERS[point]));
+  const point = pickOne(random, [...POINT_OWNERS.keys()]);
+  const target = cluster.pick(pickOne(random, POINT_OWNERS.get(point) ?? []));
   if (!target) {
     return `${point}: no live instance to arm`;
   }
@@ -182,7 +183,7 @@ async function resetOffsets({ cluster, infra, random, log }: FaultContext): Prom
   const admin = new Kafka({ clientId: 'chaos', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   try {
     await admin.connect();
-    for (const topic of CONSUMES[service]) {
+    for (const topic of manifestOf(service).consumes) {
       // A killed member stays in the group until its session expires; resetting waits for that.
       const deadline = Date.now() + 30_000;
       for (;;) {
@@ -202,7 +203,7 @@ async function resetOffsets({ cluster, infra, random, log }: FaultContext): Prom
     await admin.disconnect();
     cluster.release(service);
   }
-  return `${consumerGroupId(service)} rewound to the start of ${CONSUMES[service].join(', ')}`;
+  return `${consumerGroupId(service)} rewound to the start of ${manifestOf(service).consumes.join(', ')}`;
 }
 
 /** Bad JSON, NUL bytes and an oversized value anywhere; an unknown version and missing fields where they are handled. */

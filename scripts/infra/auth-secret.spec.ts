@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, MIN_SECRET_LENGTH } from '@app/consistency';
+import { ConfigurationError } from '@app/consistency';
+import { MIN_SECRET_LENGTH } from '@app/consistency/tools';
 import { ensureAuthSecret } from './auth-secret';
 
 describe('ensureAuthSecret', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigurationError, MIN_SECRET_LENGTH } from '@app/consistency';
+import { ConfigurationError } from '@app/consistency';
+import { MIN_SECRET_LENGTH } from '@app/consistency/tools';
 
 /**
  * The development AUTH_JWT_SECRET: generated at random on the first `infra:up`, kept (mode 0600)

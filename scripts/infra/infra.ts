@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { ConfigurationError, envPrefix, ServiceName } from '@app/consistency';
+import { ConfigurationError } from '@app/consistency';
+import { envPrefix } from '@app/consistency/tools';
+import { ServiceName } from '../services';
 import { ensureAuthSecret } from './auth-secret';
 import { infraLayout, InfraLayout } from './layout';
 import { brokerAnswers, kafkaPid, KAFKA_VERSION, startEmbeddedKafka, stopEmbeddedKafka } from './kafka';
@@ -128,9 +130,7 @@ function writeEnvFile(
   const lines = [
     '# Written by `npm run infra:up`; services read it at start. Variables set in the environment win.',
     `POSTGRES_ADMIN_URL=${adminUrl}`,
-    ...(Object.entries(databaseUrls) as [ServiceName, string][]).map(
-      ([service, url]) => `${envPrefix(service)}_DATABASE_URL=${url}`,
-    ),
+    ...Object.entries(databaseUrls).map(([service, url]) => `${envPrefix(service)}_DATABASE_URL=${url}`),
     `KAFKA_BROKERS=${kafkaBrokers.join(',')}`,
     `AUTH_JWT_SECRET=${authSecret}`,
     '',

@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '../services';
 import { InfraLayout } from './layout';
 import { runCommand, waitFor } from './run-command';
 

@@ -1,5 +1,6 @@
 import { num, port, str } from 'envalid';
-import { parseBrokerList, validateEnv } from '@app/consistency';
+import { validateEnv } from '@app/consistency';
+import { parseBrokerList } from '@app/consistency/tools';
 
 /**
  * What `infra:up` reads from the environment. Given KAFKA_BROKERS or a database URL it uses

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { ALL_TOPICS, deadLetterTopic } from '@app/contracts';
 
-/** The event topics of DESIGN section 4 and their dead-letter topics; existing ones are left alone. */
+/** The event topics of docs/events.md and their dead-letter topics; existing ones are left alone. */
 export async function createTopics(brokers: string[], partitions: number): Promise<string[]> {
   const admin = new Kafka({ clientId: 'infra-topics', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
@@ -16,6 +16,42 @@ export async function createTopics(brokers: string[], partitions: number): Promi
       });
     }
     return wanted;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates `topic`; `config` sets topic-level configs such as `max.message.bytes`. */
+export async function createTopic(
+  brokers: string[],
+  topic: string,
+  partitions = 3,
+  config: Record<string, string> = {},
+): Promise<void> {
+  const admin = new Kafka({ clientId: 'topic-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function deleteTopic(brokers: string[], topic: string): Promise<void> {
+  const admin = new Kafka({ clientId: 'topic-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   } finally {
     await admin.disconnect();
   }

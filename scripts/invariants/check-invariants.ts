@@ -1,8 +1,8 @@
 import { Client } from 'pg';
-import { ServiceName } from '@app/consistency';
+import { ServiceName } from '../services';
 
 export interface Violation {
-  /** The invariant of DESIGN section 5 that does not hold. */
+  /** The invariant of docs/invariants.md that does not hold. */
   invariant: 1 | 2 | 3 | 4;
   message: string;
   ids: string[];
@@ -23,13 +23,13 @@ interface OrderRow {
 }
 
 /**
- * Reads the four service databases and reports every violation of DESIGN section 5 (invariants
+ * Reads the four service databases and reports every violation of docs/invariants.md (invariants
  * 1–4) for the orders in scope, plus the stock counters, which are global. Run it once the flow
  * has quiesced: an order still in flight is reported under invariant 1.
  */
 export async function checkInvariants(databaseUrls: Record<ServiceName, string>, scope: InvariantScope = {}) {
   const databases = {} as Databases;
-  for (const [service, url] of Object.entries(databaseUrls) as Array<[ServiceName, string]>) {
+  for (const [service, url] of Object.entries(databaseUrls)) {
     databases[service] = new Client({ connectionString: url, application_name: 'invariant-checker' });
     await databases[service].connect();
   }

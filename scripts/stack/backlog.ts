@@ -1,19 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { consumerGroupId, ServiceName } from '@app/consistency';
-import { Topic } from '@app/contracts';
-import { INVENTORY_CONSUMES } from '../../apps/inventory/src/inventory.topics';
-import { NOTIFICATION_CONSUMES } from '../../apps/notification/src/notification.topics';
-import { ORDER_CONSUMES } from '../../apps/order/src/order.topics';
-import { SHIPPING_CONSUMES } from '../../apps/shipping/src/shipping.topics';
-
-/** The topics each service's consumer group reads. */
-export const CONSUMES: Record<ServiceName, readonly Topic[]> = {
-  order: ORDER_CONSUMES,
-  inventory: INVENTORY_CONSUMES,
-  shipping: SHIPPING_CONSUMES,
-  notification: NOTIFICATION_CONSUMES,
-};
+import { consumerGroupId, OUTBOX_BACKLOG_SQL, outboxBacklog, OutboxBacklogRow } from '@app/consistency/tools';
+import { manifestOf, ServiceName } from '../services';
 
 /** Messages on `topics` that `groupId` has not committed yet, summed over partitions. */
 async function consumerLag(brokers: string[], groupId: string, topics: readonly string[]): Promise<number> {
@@ -40,16 +28,15 @@ async function consumerLag(brokers: string[], groupId: string, topics: readonly 
 
 /** Messages a service's consumer group has not committed yet, over every topic it reads. */
 export function serviceLag(brokers: string[], service: ServiceName): Promise<number> {
-  return consumerLag(brokers, consumerGroupId(service), CONSUMES[service]);
+  return consumerLag(brokers, consumerGroupId(service), manifestOf(service).consumes);
 }
 
 /** Work a service has not finished: its consumer lag plus its outbox rows not yet published, parked ones included. */
 export async function serviceBacklog(database: Client, brokers: string[], service: ServiceName): Promise<number> {
   const [lag, { rows }] = await Promise.all([
     serviceLag(brokers, service),
-    database.query<{ pending: number }>(
-      `SELECT count(*)::int AS pending FROM outbox WHERE status IN ('PENDING', 'PARKED')`,
-    ),
+    database.query<OutboxBacklogRow>(OUTBOX_BACKLOG_SQL),
   ]);
-  return lag + rows[0].pending;
+  const outbox = outboxBacklog(rows[0]);
+  return lag + outbox.pending + outbox.parked;
 }

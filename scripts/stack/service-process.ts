@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { envPrefix, FaultAction, FaultPoint, ServiceName } from '@app/consistency';
+import { envPrefix, FaultAction, FaultPoint } from '@app/consistency/tools';
+import { ServiceName } from '../services';
 import { adminHeaders } from '../auth/auth-headers';
 import { REPO_ROOT } from '../infra/layout';
 import { waitFor } from '../infra/run-command';

@@ -1,4 +1,4 @@
-import { SERVICE_NAMES, ServiceName, SERVICES } from '@app/consistency';
+import { manifestOf, SERVICE_NAMES, ServiceName } from '../services';
 import { infraDown, infraStatus, infraUp } from '../infra/infra';
 import { ServiceProcess, spawnService, waitUntilHealthy } from './service-process';
 
@@ -33,7 +33,7 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
       service,
       {},
       {
-        port: SERVICES[service].port,
+        port: manifestOf(service).defaultPort,
         logLevel,
         nodeArgs,
         onOutput: onServiceOutput && ((chunk) => onServiceOutput(service, chunk)),

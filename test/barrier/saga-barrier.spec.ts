@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SagaBarrier } from '@app/consistency';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
 
 describe('saga barrier', () => {
   const infra = testInfra();

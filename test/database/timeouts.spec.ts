@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { toOutboxMessage } from '@app/consistency';
+import { toOutboxMessage } from '@app/consistency/tools';
 import { EventPayloads, EventType } from '@app/contracts';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';

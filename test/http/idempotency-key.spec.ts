@@ -11,7 +11,7 @@ const body = (customerId: string, quantity = 1) => ({
   shippingAddress: { country: 'DE' },
 });
 
-/** POST /orders on a real order service, with the Idempotency-Key semantics of DESIGN section 4. */
+/** POST /orders on a real order service, with the Idempotency-Key semantics the README gives. */
 describe('Idempotency-Key on POST /orders', () => {
   const infra = testInfra();
   let order: ServiceProcess;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand } from '../../scripts/infra/run-command';

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DistributedLock,
-  InvalidLockRequestError,
-  LockAcquireFailedError,
-  LockLease,
-  StaleFencingTokenError,
-} from '@app/consistency';
+import { DistributedLock, LockAcquireFailedError, LockLease, StaleFencingTokenError } from '@app/consistency';
+import { InvalidLockRequestError } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
 
 describe('guarded distributed lock', () => {
   const infra = testInfra();

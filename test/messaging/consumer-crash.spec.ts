@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { Topics } from '@app/contracts';
-import { toOutboxMessage } from '@app/consistency';
+import { toOutboxMessage } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
 import { adminHeaders } from '../../scripts/auth/auth-headers';
 import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
 import { serviceBacklog } from '../../scripts/stack/backlog';
 
 /** The inventory service as a real process, SIGKILLed after its transaction commits but before its offset does. */

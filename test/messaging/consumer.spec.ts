@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Message, Producer } from 'kafkajs';
 import { deadLetterTopic } from '@app/contracts';
-import { DeadLetterHeaders } from '@app/consistency';
+import { DeadLetterHeaders } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ConsumerTestApp, startConsumerApp, testEvent, TestEvent, transientFailures } from '../support/consumer-app';
 import { testInfra } from '../support/infra-env';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic, TopicReader } from '../support/topic-reader';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('consuming with ConsistentKafkaServer', () => {
   const infra = testInfra();

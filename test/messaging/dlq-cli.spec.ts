@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopic } from '@app/contracts';
-import { deadLetter, DeadLetterHeaders } from '@app/consistency';
+import { deadLetter, DeadLetterHeaders } from '@app/consistency/tools';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { createTopic, deleteTopic, TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('npm run dlq', () => {
   const infra = testInfra();

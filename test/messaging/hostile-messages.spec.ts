@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { consumerGroupId, DeadLetterHeaders, SERVICE_NAMES, ServiceName, toOutboxMessage } from '@app/consistency';
+import { consumerGroupId, DeadLetterHeaders, toOutboxMessage } from '@app/consistency/tools';
+import { manifestOf, SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { deadLetterTopic, EventPayloads, EventType, Topic, Topics } from '@app/contracts';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { waitFor } from '../../scripts/infra/run-command';
-import { CONSUMES } from '../../scripts/stack/backlog';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
-import { ReadMessage, TopicReader } from '../support/topic-reader';
+import { ReadMessage, TopicReader } from '../../scripts/kafka/topic-reader';
 
 interface OrderView {
   orderId: string;
@@ -43,7 +43,7 @@ const SLOW_CARRIER: NodeJS.ProcessEnv = {
   LOCK_MAX_TTL_MS: '200000',
 };
 
-/** DESIGN invariant 7: a message that is not a valid event of its topic moves no state and stalls nothing. */
+/** Invariant 7 of docs/invariants.md: a message that is not a valid event of its topic moves no state and stalls nothing. */
 describe('hostile messages on every consumed topic', () => {
   const infra = testInfra();
   const kafka = new Kafka({ clientId: 'attacker', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -237,7 +237,7 @@ describe('hostile messages on every consumed topic', () => {
   }
 
   const groupsOf = (topic: Topic) =>
-    SERVICE_NAMES.filter((service) => CONSUMES[service].includes(topic)).map(consumerGroupId);
+    SERVICE_NAMES.filter((service) => manifestOf(service).consumes.includes(topic)).map(consumerGroupId);
 
   it('when hostile messages arrive on every consumed topic, then each is dead-lettered at once, the partition moves on and no state moves', async () => {
     const sku = await seed(5);
@@ -334,7 +334,7 @@ describe('hostile messages on every consumed topic', () => {
     await waitFor(
       'the invariant checker to find nothing',
       async () => {
-        const violations = await checkInvariants(databaseUrls as Record<ServiceName, string>, { since });
+        const violations = await checkInvariants(databaseUrls, { since });
         return violations.length === 0 ? true : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 500 },

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { EventPayloads, EventType, Topics } from '@app/contracts';
-import { toOutboxMessage } from '@app/consistency';
+import { toOutboxMessage } from '@app/consistency/tools';
 import { adminHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
 
 /** The inventory service as a real process, fed saga events straight onto the topics, in any order. */
 describe('inventory reservation and its compensation through the barrier', () => {

@@ -3,8 +3,8 @@ import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ConsumerTestApp, startConsumerApp, testEvent } from '../support/consumer-app';
 import { testInfra } from '../support/infra-env';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic } from '../support/topic-reader';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 /**
  * Offsets reach Kafka in batches, after the transactions of their messages committed: on an

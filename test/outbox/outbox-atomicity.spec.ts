@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventTooLargeError } from '@app/consistency';
+import { EventTooLargeError } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic, TopicReader } from '../support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('outbox: state change and event commit together', () => {
   const infra = testInfra();

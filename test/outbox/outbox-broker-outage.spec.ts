@@ -6,9 +6,10 @@ import { infraLayout } from '../../scripts/infra/layout';
 import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, sequencesByKey, TopicReader } from '../support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { sequencesByKey, TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic } from '../../scripts/infra/topics';
 
 /** A broker of its own, so stopping it disturbs no other suite. */
 describe('outbox relay while the broker is down', () => {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { FaultPoint } from '@app/consistency';
+import { FaultPoint } from '@app/consistency/tools';
 import { Topics } from '@app/contracts';
 import { authHeaders } from '../../scripts/auth/auth-headers';
 import { serviceBacklog } from '../../scripts/stack/backlog';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
 import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
-import { TopicReader } from '../support/topic-reader';
+import { TopicReader } from '../../scripts/kafka/topic-reader';
 
 const order = {
   customerId: 'crash-test',

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Counter, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/consistency';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic, sequencesByKey, TopicReader } from '../support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { sequencesByKey, TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('outbox relay: nothing skipped, per-key order kept', () => {
   const infra = testInfra();

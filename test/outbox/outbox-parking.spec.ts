@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Metric, Registry } from 'prom-client';
-import { laneOf, METRICS_REGISTRY, OutboxStore } from '@app/consistency';
+import { METRICS_REGISTRY } from '@app/consistency';
+import { laneOf, OutboxStore } from '@app/consistency/tools';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic, ReadMessage, TopicReader } from '../support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { ReadMessage, TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 /** Small enough that the large events below are refused by the topic, large enough for the small ones. */
 const TOPIC_MAX_MESSAGE_BYTES = 20_000;

@@ -3,9 +3,10 @@ import { Counter, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/consistency';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../support/outbox-app';
-import { createTestDatabase } from '../support/test-database';
-import { createTopic, deleteTopic, sequencesByKey, TopicReader } from '../support/topic-reader';
+import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
+import { createTestDatabase } from '../../scripts/harness/test-database';
+import { sequencesByKey, TopicReader } from '../../scripts/kafka/topic-reader';
+import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 /** The broker takes at most 1,048,588 bytes per partition per request (message.max.bytes). */
 describe('outbox relay: produce requests sized by bytes', () => {

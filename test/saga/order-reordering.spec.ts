@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { EventPayloads, EventType } from '@app/contracts';
-import { toOutboxMessage } from '@app/consistency';
+import { toOutboxMessage } from '@app/consistency/tools';
 import { authHeaders } from '../../scripts/auth/auth-headers';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';

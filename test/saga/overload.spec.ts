@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants, violationsOnceSettled } from '../../scripts/invariants/check-invariants';
@@ -54,7 +54,7 @@ async function openLoop<T>(count: number, perSecond: number, send: () => Promise
   return Promise.all(sent);
 }
 
-/** DESIGN's overload rule on real processes: past capacity POST /orders sheds, and what it accepts finishes. */
+/** The overload rule (README, Overload) on real processes: past capacity POST /orders sheds, and what it accepts finishes. */
 describe('admission control on POST /orders', () => {
   const infra = testInfra();
   const running = new Map<ServiceName, ServiceProcess>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
@@ -20,7 +20,7 @@ const serviceEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {
   shipping: { CARRIER_RETRY_BASE_MS: '50' },
 };
 
-/** The four services as real processes on the embedded infrastructure; DESIGN section 3, path by path. */
+/** The four services as real processes on the embedded infrastructure; the saga of docs/architecture.md, path by path. */
 describe('the order saga end to end', () => {
   const infra = testInfra();
   const running = new Map<ServiceName, ServiceProcess>();
@@ -100,7 +100,7 @@ describe('the order saga end to end', () => {
     return row;
   }
 
-  /** DESIGN section 5, invariants 3 and 4, for one finished order (waits for the last effects to land). */
+  /** Invariants 3 and 4 of docs/invariants.md, for one finished order (waits for the last effects to land). */
   async function expectSettled(order: OrderView): Promise<void> {
     const outcome = order.status;
     await waitFor(

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { SERVICE_NAMES, ServiceName } from '@app/consistency';
+import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka';
 import { infraLayout } from '../../scripts/infra/layout';
@@ -11,9 +11,9 @@ import { createTopics } from '../../scripts/infra/topics';
 import { serviceLag } from '../../scripts/stack/backlog';
 import { freePort, ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
-import { createTestDatabase } from '../support/test-database';
+import { createTestDatabase } from '../../scripts/harness/test-database';
 
-/** DESIGN invariant 8 says 2 s; the CI box shares two cores with a broker and a database, so the test allows more. */
+/** Invariant 8 of docs/invariants.md says 2 s; the CI box shares two cores with a broker and a database, so the test allows more. */
 const HTTP_WITHIN_MS = 5000;
 const CUSTOMER = 'availability';
 
@@ -87,7 +87,7 @@ async function stopAll(cluster: Cluster): Promise<void> {
   await Promise.all([...cluster.processes.values()].map((process) => process.stop()));
 }
 
-/** DESIGN invariant 8: a service whose database answers serves HTTP within 2 s, broker or not. */
+/** Invariant 8 of docs/invariants.md: a service whose database answers serves HTTP within 2 s, broker or not. */
 describe('availability', () => {
   const infra = testInfra();
 

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
-import { createTestDatabase } from '../support/test-database';
+import { createTestDatabase } from '../../scripts/harness/test-database';
 
 describe('npm run migrate', () => {
   const infra = testInfra();

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { ServiceName } from '@app/consistency';
+import { ServiceName } from '../../scripts/services';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 

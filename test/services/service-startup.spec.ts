@@ -1,4 +1,4 @@
-import { SERVICE_NAMES } from '@app/consistency';
+import { SERVICE_NAMES } from '../../scripts/services';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 

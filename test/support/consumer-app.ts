@@ -5,15 +5,9 @@ import { Registry } from 'prom-client';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { payloadProblem } from '@app/contracts';
 import type { ConsumedEvent, EventEnvelope } from '@app/contracts';
-import {
-  connectConsumer,
-  METRICS_REGISTRY,
-  OnEvent,
-  PassThroughRpcErrors,
-  TransactionHost,
-  UpcasterRegistry,
-} from '@app/consistency';
-import { createTestApp } from './test-app';
+import { METRICS_REGISTRY, OnEvent, TransactionHost } from '@app/consistency';
+import { connectConsumer, PassThroughRpcErrors, UpcasterRegistry } from '@app/consistency/tools';
+import { createTestApp } from '../../scripts/harness/test-app';
 
 class CreateEffects1764000000200 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
@@ -132,15 +126,14 @@ export async function startConsumerApp(
   groupId: string,
   env: Record<string, string> = {},
 ): Promise<ConsumerTestApp> {
-  const { app, config, dataSource } = await createTestApp(
-    'inventory',
+  const { app, dataSource } = await createTestApp(
     databaseUrl,
     kafkaBrokers,
     { CONSUMER_RETRY_BASE_MS: '50', CONSUMER_MAX_ATTEMPTS: '5', ...env },
-    { migrations: [CreateEffects1764000000200], controllers: [EffectsController] },
+    { migrations: [CreateEffects1764000000200], controllers: [EffectsController], consumes: [topic] },
   );
   const registry = app.get<Registry>(METRICS_REGISTRY);
-  connectConsumer(app, config, { groupId, topics: [topic], upcasters: testUpcasters, events: testEvents(topic) });
+  connectConsumer(app, { groupId, topics: [topic], upcasters: testUpcasters, events: testEvents(topic) });
   await app.init();
   await app.startAllMicroservices();
   return {

@@ -1,4 +1,5 @@
-import { envPrefix, loadInfraEnv, parseBrokerList, ServiceName } from '@app/consistency';
+import { envPrefix, loadInfraEnv, parseBrokerList } from '@app/consistency/tools';
+import { ServiceName } from '../../scripts/services';
 import { infraLayout } from '../../scripts/infra/layout';
 
 export interface TestInfra {

@@ -1,5 +1,5 @@
 import { runService } from '@app/consistency';
+import { inventoryManifest } from './inventory.manifest';
 import { InventoryModule } from './inventory.module';
-import { INVENTORY_CONSUMES } from './inventory.topics';
 
-runService({ service: 'inventory', module: (config) => InventoryModule.forRoot(config), consumes: INVENTORY_CONSUMES });
+runService({ manifest: inventoryManifest, module: (config) => InventoryModule.forRoot(config) });

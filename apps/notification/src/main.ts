@@ -1,9 +1,5 @@
 import { runService } from '@app/consistency';
+import { notificationManifest } from './notification.manifest';
 import { NotificationModule } from './notification.module';
-import { NOTIFICATION_CONSUMES } from './notification.topics';
 
-runService({
-  service: 'notification',
-  module: (config) => NotificationModule.forRoot(config),
-  consumes: NOTIFICATION_CONSUMES,
-});
+runService({ manifest: notificationManifest, module: (config) => NotificationModule.forRoot(config) });

@@ -1,11 +1,12 @@
 import { ConsistencyModule, ServiceConfig } from '@app/consistency';
+import { notificationManifest } from './notification.manifest';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LogChannel } from './channels/log.channel';
 import { NOTIFICATION_CHANNEL } from './channels/notification-channel';
-import { notificationMigrations } from './migrations';
 import { Notification } from './notifications/notification.entity';
 import { NotificationsHttpController } from './notifications/notifications.http.controller';
+import { NotificationsRepository } from './notifications/notifications.repository';
 import { NotifyOutcomeHandler } from './notifications/notify-outcome.handler';
 import { OrderOutcomesMessageController } from './notifications/order-outcomes.message.controller';
 
@@ -20,11 +21,11 @@ export class NotificationModule {
     return {
       module: NotificationModule,
       imports: [
-        ConsistencyModule.forRoot({ config, database: { entities, migrations: notificationMigrations } }),
+        ConsistencyModule.forRoot({ manifest: notificationManifest, config, entities }),
         TypeOrmModule.forFeature(entities),
       ],
       controllers: [...httpControllers, ...messageControllers],
-      providers: [{ provide: NOTIFICATION_CHANNEL, useClass: LogChannel }, ...commandHandlers],
+      providers: [{ provide: NOTIFICATION_CHANNEL, useClass: LogChannel }, NotificationsRepository, ...commandHandlers],
     };
   }
 }

@@ -1,5 +1,5 @@
 import { runService } from '@app/consistency';
-import { ORDER_CONSUMES } from './order.topics';
+import { orderManifest } from './order.manifest';
 import { OrderModule } from './order.module';
 
-runService({ service: 'order', module: (config) => OrderModule.forRoot(config), consumes: ORDER_CONSUMES });
+runService({ manifest: orderManifest, module: (config) => OrderModule.forRoot(config) });

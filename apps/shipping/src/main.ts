@@ -1,5 +1,5 @@
 import { runService } from '@app/consistency';
+import { shippingManifest } from './shipping.manifest';
 import { ShippingModule } from './shipping.module';
-import { SHIPPING_CONSUMES } from './shipping.topics';
 
-runService({ service: 'shipping', module: (config) => ShippingModule.forRoot(config), consumes: SHIPPING_CONSUMES });
+runService({ manifest: shippingManifest, module: (config) => ShippingModule.forRoot(config) });

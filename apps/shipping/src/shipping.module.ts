@@ -1,9 +1,9 @@
 import { ConsistencyModule, ServiceConfig } from '@app/consistency';
+import { shippingManifest } from './shipping.manifest';
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CarrierClient } from './carrier/carrier.client';
 import { CarrierSimulator } from './carrier/carrier.simulator';
-import { shippingMigrations } from './migrations';
 import { BookShipmentHandler } from './shipments/book-shipment.handler';
 import { CancelShipmentHandler } from './shipments/cancel-shipment.handler';
 import { SagaEventsMessageController } from './shipments/saga-events.message.controller';
@@ -27,7 +27,7 @@ export class ShippingModule {
     return {
       module: ShippingModule,
       imports: [
-        ConsistencyModule.forRoot({ config, database: { entities, migrations: shippingMigrations } }),
+        ConsistencyModule.forRoot({ manifest: shippingManifest, config, entities }),
         TypeOrmModule.forFeature(entities),
       ],
       controllers: [...httpControllers, ...messageControllers],

@@ -1,68 +1,40 @@
-export * from './consistency.module';
-export * from './consistency.options';
-export * from './consistency.tokens';
-export * from './config/configuration-error';
-export * from './config/infra-env';
-export * from './config/service-config';
-export * from './config/validate-env';
-export * from './database/data-source-options';
-export * from './database/database.options';
-export * from './database/run-migrations';
-export * from './kafka/create-kafka';
-export * from './bootstrap/start-service';
-export * from './migrations';
-export * from './faults/fault-points';
-export * from './transaction/transaction-host';
-export * from './transaction/transactional.decorator';
-export * from './transaction/transaction.interceptor';
-export * from './outbox/event-envelope';
-export * from './outbox/lane';
-export * from './outbox/outbox-message';
-export * from './outbox/outbox.options';
-export * from './outbox/outbox.service';
-export * from './outbox/outbox-relay.host';
-export * from './outbox/outbox.relay';
-export * from './messaging/consistent-kafka.server';
-export * from './messaging/consumer.options';
-export * from './messaging/consumer.metrics';
-export * from './messaging/consumer-state';
-export * from './messaging/dead-letter';
-export * from './messaging/event-context';
-export * from './messaging/message-context';
-export * from './messaging/on-event.decorator';
-export * from './messaging/poison-message.error';
-export * from './messaging/upcasting';
-export * from './auth/auth.guard';
-export * from './auth/auth.options';
-export * from './auth/current-principal.decorator';
-export * from './auth/identity-provider-unavailable.error';
-export * from './auth/invalid-token.error';
-export * from './auth/principal';
-export * from './auth/public.decorator';
-export * from './auth/roles.decorator';
-export * from './auth/sign-token';
-export * from './auth/token-verifier';
-export * from './http/http.options';
-export * from './idempotency/idempotent.decorator';
-export * from './idempotency/idempotency-key';
-export * from './idempotency/idempotency.interceptor';
-export * from './idempotency/idempotency-key.janitor';
-export * from './idempotency/idempotency.options';
-export * from './idempotency/request-fingerprint';
-export * from './lock/distributed-lock';
-export * from './lock/lock.errors';
-export * from './barrier/saga-barrier';
-export * from './messaging/kafka-headers';
-export * from './messaging/connect-consumer';
-export * from './outbox/backoff';
-export * from './messaging/pass-through-rpc-errors.filter';
-export * from './outbox/outbox.store';
-export * from './admission/admission.options';
-export * from './admission/admission-decision';
-export * from './admission/admission.guard';
-export * from './admission/admission-controlled.decorator';
-export * from './admission/admission.metrics';
-export * from './admission/backlog';
-export * from './admission/backlog.sampler';
-export * from './admission/sagas-in-flight.probe';
-export * from './health/service-lifecycle';
+// The library's public surface for services: what an app wires, injects and decorates with.
+// Tools and tests reach further through `@app/consistency/tools`.
+
+// Wiring a service
+export { defineService } from './service/service-manifest';
+export type { ServiceManifest, ServicePatterns } from './service/service-manifest';
+export { runService } from './service/start-service';
+export { ConsistencyModule } from './service/consistency.module';
+export type { ServiceConfig } from './service/service-config';
+export { ServiceLifecycle } from './service/health/service-lifecycle';
+export { METRICS_REGISTRY } from './platform/tokens';
+export { ConfigurationError } from './platform/config/configuration-error';
+export { codeList, positiveInt, validateEnv } from './platform/config/validate-env';
+export { backoffDelay } from './platform/backoff';
+
+// Transactions and the outbox
+export { TransactionHost } from './transaction/transaction-host';
+export { Transactional } from './transaction/transactional.decorator';
+export { OutboxService } from './outbox/outbox.service';
+
+// Consuming events
+export { OnEvent } from './consumer/on-event.decorator';
+export { PoisonMessageError } from './consumer/poison-message.error';
+export { currentMessage } from './platform/message-context';
+
+// Saga steps, locks and fault points
+export { SagaBarrier } from './barrier/saga-barrier';
+export { DistributedLock } from './lock/distributed-lock';
+export type { LockLease } from './lock/distributed-lock';
+export { LockAcquireFailedError, StaleFencingTokenError } from './lock/lock.errors';
+export { FaultInjector } from './faults/fault-points';
+
+// HTTP: who is calling, idempotent writes, shedding load
+export { CurrentPrincipal } from './auth/current-principal.decorator';
+export { Roles } from './auth/roles.decorator';
+export { isAdmin, MAX_SUBJECT_LENGTH } from './auth/principal';
+export type { Principal } from './auth/principal';
+export { Idempotent } from './idempotency/idempotent.decorator';
+export { AdmissionControlled } from './admission/admission-controlled.decorator';
+export type { SagasInFlightProbe } from './admission/sagas-in-flight.probe';

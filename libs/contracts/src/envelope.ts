@@ -1,6 +1,6 @@
 import { EventPayloads, EventType } from './events';
 
-/** The JSON value of every message on the saga topics (DESIGN section 4). */
+/** The JSON value of every message on the saga topics (docs/events.md). */
 export interface EventEnvelope<T extends EventType = EventType> {
   id: string;
   type: T;

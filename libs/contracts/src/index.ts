@@ -2,4 +2,3 @@ export * from './topics';
 export * from './events';
 export * from './envelope';
 export * from './validation';
-export * from './upcasters';

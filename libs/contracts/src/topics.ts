@@ -1,4 +1,4 @@
-/** Every topic of the event contract (DESIGN section 4); each is owned by exactly one service. */
+/** Every topic of the event contract (docs/events.md); each is owned by exactly one service. */
 export const Topics = {
   order: 'order.events',
   inventory: 'inventory.events',

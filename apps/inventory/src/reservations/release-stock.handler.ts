@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { OrderLine } from '@app/contracts';
-import { OutboxService, SagaBarrier, TransactionHost } from '@app/consistency';
+import { OutboxService, SagaBarrier } from '@app/consistency';
+import { StockRepository } from '../stock/stock.repository';
 import { RESERVE_STOCK_STEP } from './reserve-stock.handler';
+import { ReservationsRepository } from './reservations.repository';
 
 /**
  * Compensation of the reservation: gives back exactly the lines held for the order, once, whatever
@@ -10,7 +11,8 @@ import { RESERVE_STOCK_STEP } from './reserve-stock.handler';
 @Injectable()
 export class ReleaseStockHandler {
   constructor(
-    private readonly transactions: TransactionHost,
+    private readonly stock: StockRepository,
+    private readonly reservations: ReservationsRepository,
     private readonly outbox: OutboxService,
     private readonly barrier: SagaBarrier,
   ) {}
@@ -20,26 +22,11 @@ export class ReleaseStockHandler {
     if ((await this.barrier.compensate(orderId, RESERVE_STOCK_STEP)) !== 'run') {
       return;
     }
-    const manager = this.transactions.manager;
-    const [released] = await manager.query<[unknown[], number]>(
-      `UPDATE reservations SET status = 'RELEASED', updated_at = now()
-       WHERE order_id = $1 AND status = 'RESERVED'
-       RETURNING order_id`,
-      [orderId],
-    );
-    if (released.length === 0) {
+    if (!(await this.reservations.settle(orderId, 'RELEASED'))) {
       return;
     }
-    const lines = await manager.query<OrderLine[]>(
-      'SELECT sku, quantity FROM reservation_lines WHERE order_id = $1 ORDER BY sku',
-      [orderId],
-    );
-    for (const line of lines) {
-      await manager.query(
-        `UPDATE stock_items SET available = available + $2, reserved = reserved - $2, updated_at = now() WHERE sku = $1`,
-        [line.sku, line.quantity],
-      );
-    }
+    const lines = await this.reservations.linesOf(orderId);
+    await this.stock.release(lines);
     await this.outbox.enqueue({ type: 'inventory.released', orderId, payload: { items: lines } });
   }
 }

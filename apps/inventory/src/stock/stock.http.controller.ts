@@ -2,7 +2,8 @@ import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { Roles } from '@app/consistency';
 import { SetStockDto } from './set-stock.dto';
 import { ParseSkuPipe } from './sku.pipe';
-import { StockService, StockView } from './stock.service';
+import { StockView } from './stock.repository';
+import { StockService } from './stock.service';
 
 @Controller('inventory')
 export class StockHttpController {

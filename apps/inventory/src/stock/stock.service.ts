@@ -1,33 +1,20 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-
-export interface StockView {
-  sku: string;
-  available: number;
-  reserved: number;
-}
+import { Transactional } from '@app/consistency';
+import { StockRepository, StockView } from './stock.repository';
 
 @Injectable()
 export class StockService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly stock: StockRepository) {}
 
   /** Admin/seed: sets what can be sold; units already reserved stay reserved. */
-  async setAvailable(sku: string, available: number): Promise<StockView> {
-    const [row] = await this.dataSource.query<StockView[]>(
-      `INSERT INTO stock_items (sku, available, reserved) VALUES ($1, $2, 0)
-       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, updated_at = now()
-       RETURNING sku, available, reserved`,
-      [sku, available],
-    );
-    return row;
+  @Transactional()
+  setAvailable(sku: string, available: number): Promise<StockView> {
+    return this.stock.setAvailable(sku, available);
   }
 
+  @Transactional()
   async getStock(sku: string): Promise<StockView> {
-    const [row] = await this.dataSource.query<StockView[]>(
-      'SELECT sku, available, reserved FROM stock_items WHERE sku = $1',
-      [sku],
-    );
+    const row = await this.stock.find(sku);
     if (!row) {
       throw new NotFoundException(`sku ${sku} is not stocked`);
     }

@@ -1,13 +1,12 @@
 import { Controller, Get, ParseUUIDPipe, Query } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { CurrentPrincipal, isAdmin } from '@app/consistency';
 import type { Principal } from '@app/consistency';
 import { Notification } from './notification.entity';
+import { NotificationsRepository } from './notifications.repository';
 
 @Controller('notifications')
 export class NotificationsHttpController {
-  constructor(@InjectRepository(Notification) private readonly notifications: Repository<Notification>) {}
+  constructor(private readonly notifications: NotificationsRepository) {}
 
   /** Only the caller's own notifications (a row without a known owner is for admins only). */
   @Get()
@@ -15,9 +14,6 @@ export class NotificationsHttpController {
     @CurrentPrincipal() principal: Principal,
     @Query('orderId', new ParseUUIDPipe()) orderId: string,
   ): Promise<Notification[]> {
-    return this.notifications.find({
-      where: { orderId, ...(isAdmin(principal) ? {} : { customerId: principal.sub }) },
-      order: { createdAt: 'ASC' },
-    });
+    return this.notifications.listForOrder(orderId, isAdmin(principal) ? null : principal.sub);
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TransactionHost } from '@app/consistency';
 import { NOTIFICATION_CHANNEL } from '../channels/notification-channel';
 import type { NotificationChannel } from '../channels/notification-channel';
+import { NotificationsRepository } from './notifications.repository';
 
 /**
  * One notification per order outcome: the (order, outcome) unique index decides, in the handler's
@@ -11,7 +11,7 @@ import type { NotificationChannel } from '../channels/notification-channel';
 @Injectable()
 export class NotifyOutcomeHandler {
   constructor(
-    private readonly transactions: TransactionHost,
+    private readonly notifications: NotificationsRepository,
     @Inject(NOTIFICATION_CHANNEL) private readonly channel: NotificationChannel,
   ) {}
 
@@ -22,12 +22,15 @@ export class NotifyOutcomeHandler {
     message: string,
   ): Promise<void> {
     const id = randomUUID();
-    const inserted = await this.transactions.manager.query<unknown[]>(
-      `INSERT INTO notifications (id, order_id, customer_id, outcome, channel, message) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (order_id, outcome) DO NOTHING RETURNING id`,
-      [id, orderId, customerId ?? null, outcome, this.channel.name, message],
-    );
-    if (inserted.length === 1) {
+    const first = await this.notifications.insertFirst({
+      id,
+      orderId,
+      customerId: customerId ?? null,
+      outcome,
+      channel: this.channel.name,
+      message,
+    });
+    if (first) {
       await this.channel.send({ id, orderId, outcome, message });
     }
   }

@@ -1,12 +1,11 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { isAdmin, OutboxService, Principal, TransactionHost } from '@app/consistency';
+import { isAdmin, OutboxService, Principal, Transactional } from '@app/consistency';
 import { OrderSaga } from '../saga/order-saga';
 import { Order } from './order.entity';
-import { OrderStatus, TERMINAL_STATUSES } from './order-status';
+import { TERMINAL_STATUSES } from './order-status';
 import { OrderWaiters, WaitOutcome } from './order-waiters';
+import { OrdersRepository } from './orders.repository';
 import { PlaceOrderDto } from './place-order.dto';
 
 export interface SagaStepView {
@@ -14,14 +13,6 @@ export interface SagaStepView {
   status: string;
   at: string;
   detail?: string;
-}
-
-interface OrderRow {
-  id: string;
-  status: OrderStatus;
-  items: Order['items'];
-  failure_reason: string | null;
-  saga: Array<{ step: string; status: string; at: string; detail: string | null }>;
 }
 
 export interface OrderView {
@@ -35,14 +26,14 @@ export interface OrderView {
 @Injectable()
 export class OrdersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly transactions: TransactionHost,
+    private readonly orders: OrdersRepository,
     private readonly outbox: OutboxService,
     private readonly saga: OrderSaga,
     private readonly waiters: OrderWaiters,
   ) {}
 
   /** The order, its `order.created` event and the saga's first log line commit together. */
+  @Transactional()
   async placeOrder(customerId: string, request: PlaceOrderDto): Promise<Pick<OrderView, 'orderId' | 'status'>> {
     if (request.customerId !== undefined && request.customerId !== customerId) {
       throw new ForbiddenException("customerId must be the authenticated customer (the bearer token's sub)");
@@ -50,13 +41,11 @@ export class OrdersService {
     const orderId = randomUUID();
     const items = request.items.map(({ sku, quantity }) => ({ sku, quantity }));
     const shippingAddress = { ...request.shippingAddress };
-    await this.transactions.manager.insert(Order, {
+    await this.orders.insert({
       id: orderId,
       customerId,
-      status: 'PENDING',
       items,
       shippingAddress,
-      failureReason: null,
       stepDeadlineAt: this.saga.firstDeadline(),
     });
     await this.saga.started(orderId);
@@ -73,15 +62,7 @@ export class OrdersService {
    * anyone else is told it does not exist.
    */
   async getOrder(orderId: string, reader: Principal): Promise<OrderView> {
-    const [order] = await this.dataSource.query<OrderRow[]>(
-      `SELECT o.id, o.status, o.items, o.failure_reason,
-              (SELECT coalesce(json_agg(json_build_object('step', s.step, 'status', s.status, 'at', s.at, 'detail', s.detail)
-                                        ORDER BY s.at, s.id), '[]')
-               FROM saga_steps s WHERE s.order_id = o.id) AS saga
-       FROM orders o
-       WHERE o.id = $1 AND ($2::text IS NULL OR o.customer_id = $2)`,
-      [orderId, isAdmin(reader) ? null : reader.sub],
-    );
+    const order = await this.orders.findWithSaga(orderId, isAdmin(reader) ? null : reader.sub);
     if (!order) {
       throw new NotFoundException(`order ${orderId} does not exist`);
     }

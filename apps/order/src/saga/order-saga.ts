@@ -1,19 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
-import { currentMessage, FaultInjector, OutboxService, PoisonMessageError, TransactionHost } from '@app/consistency';
+import { currentMessage, FaultInjector, OutboxService, TransactionHost } from '@app/consistency';
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
 import { OrderWaiters } from '../orders/order-waiters';
+import { MovedOrder, OrdersRepository } from '../orders/orders.repository';
 import { OrderSagaMetrics } from './order-saga.metrics';
+import { SagaLogRepository } from './saga-log.repository';
 import { SAGA_OPTIONS } from './saga.options';
 import type { SagaOptions } from './saga.options';
-
-const FOREIGN_KEY_VIOLATION = '23503';
-
-interface Moved {
-  created_at: Date;
-  customer_id: string;
-  failure_reason: string | null;
-}
 
 /**
  * The order's side of the choreography: every reaction is a compare-and-set on the order's status,
@@ -23,6 +16,8 @@ interface Moved {
 export class OrderSaga {
   constructor(
     private readonly transactions: TransactionHost,
+    private readonly orders: OrdersRepository,
+    private readonly sagaLog: SagaLogRepository,
     private readonly outbox: OutboxService,
     private readonly metrics: OrderSagaMetrics,
     private readonly faults: FaultInjector,
@@ -73,15 +68,11 @@ export class OrderSaga {
   }
 
   async stockReleased(orderId: string): Promise<void> {
-    const [order] = await this.transactions.manager.query<Array<{ status: string; failure_reason: string | null }>>(
-      // The row lock orders this against a concurrent shipping.failed for the same order. Taken before
-      // the saga log's foreign key takes a share lock, so two of these cannot deadlock upgrading theirs.
-      'SELECT status, failure_reason FROM orders WHERE id = $1 FOR UPDATE',
-      [orderId],
-    );
+    // Ordered against a concurrent shipping.failed for the same order.
+    const order = await this.orders.lock(orderId);
     await this.log(orderId, 'inventory', 'RELEASED');
     if (order?.status === 'COMPENSATING') {
-      await this.cancel(orderId, order.failure_reason ?? 'compensated');
+      await this.cancel(orderId, order.failureReason ?? 'compensated');
     }
   }
 
@@ -104,33 +95,22 @@ export class OrderSaga {
     }
   }
 
-  private async finished(orderId: string, outcome: string, moved: Moved, reason?: string): Promise<void> {
+  private async finished(orderId: string, outcome: string, moved: MovedOrder, reason?: string): Promise<void> {
     await this.log(orderId, 'order', outcome, reason);
     this.metrics.duration.observe({ outcome }, (Date.now() - moved.created_at.getTime()) / 1000);
   }
 
   /** Compare-and-set: moves the order only from one of the transition's source states. */
-  private async move(orderId: string, transition: OrderTransition, reason?: string): Promise<Moved | undefined> {
-    const [rows] = await this.transactions.manager.query<[Moved[], number]>(
-      `UPDATE orders
-       SET status = $2, failure_reason = COALESCE(failure_reason, $3), updated_at = now(),
-           step_deadline_at = now() + make_interval(secs => $4 / 1000.0)
-       WHERE id = $1 AND status = ANY($5)
-       RETURNING created_at, customer_id, failure_reason`,
-      [orderId, transition.to, reason ?? null, this.options.stepTimeoutMs, [...transition.from]],
-    );
-    if (rows[0]) {
+  private async move(orderId: string, transition: OrderTransition, reason?: string): Promise<MovedOrder | undefined> {
+    const moved = await this.orders.move(orderId, transition, reason, this.options.stepTimeoutMs);
+    if (moved) {
       this.transactions.afterCommit(() => this.waiters.changed(orderId, transition.to));
     }
-    return rows[0];
+    return moved;
   }
 
-  private async logged(orderId: string, step: string, status: string): Promise<boolean> {
-    const rows = await this.transactions.manager.query<unknown[]>(
-      'SELECT 1 FROM saga_steps WHERE order_id = $1 AND step = $2 AND status = $3 LIMIT 1',
-      [orderId, step, status],
-    );
-    return rows.length > 0;
+  private logged(orderId: string, step: string, status: string): Promise<boolean> {
+    return this.sagaLog.has(orderId, step, status);
   }
 
   /**
@@ -138,21 +118,7 @@ export class OrderSaga {
    * its reply may reach us after a later step's (they travel on different topics); ours when recorded.
    */
   private async log(orderId: string, step: string, status: string, detail?: string): Promise<void> {
-    const occurredAt = step === 'order' || step === 'scanner' ? null : currentMessage()?.envelope.occurredAt;
-    try {
-      await this.transactions.manager.query(
-        'INSERT INTO saga_steps (order_id, step, status, detail, at) VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()))',
-        [orderId, step, status, detail ?? null, occurredAt ?? null],
-      );
-    } catch (error) {
-      // A reply for an order this service never created cannot succeed on any retry.
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === FOREIGN_KEY_VIOLATION
-      ) {
-        throw new PoisonMessageError(`${step} ${status} for order ${orderId}, which does not exist`);
-      }
-      throw error;
-    }
+    const occurredAt = step === 'order' || step === 'scanner' ? undefined : currentMessage()?.envelope.occurredAt;
+    await this.sagaLog.append(orderId, step, status, detail, occurredAt);
   }
 }

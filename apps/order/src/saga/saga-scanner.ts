@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { TransactionHost } from '@app/consistency';
+import { OrdersRepository } from '../orders/orders.repository';
 import { OrderSaga } from './order-saga';
 import { SAGA_OPTIONS } from './saga.options';
 import type { SagaOptions } from './saga.options';
@@ -18,6 +19,7 @@ export class SagaScanner implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly transactions: TransactionHost,
+    private readonly orders: OrdersRepository,
     private readonly saga: OrderSaga,
     @Inject(SAGA_OPTIONS) private readonly options: SagaOptions,
   ) {}
@@ -35,14 +37,7 @@ export class SagaScanner implements OnApplicationBootstrap, OnModuleDestroy {
   /** One pass; returns how many sagas it expired. */
   scanOnce(): Promise<number> {
     return this.transactions.run(async () => {
-      const stuck = await this.transactions.manager.query<Array<{ id: string; status: string }>>(
-        `SELECT id, status FROM orders
-         WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND step_deadline_at < now()
-         ORDER BY step_deadline_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
+      const stuck = await this.orders.claimExpired(BATCH);
       for (const order of stuck) {
         await this.saga.expire(order.id, order.status);
       }

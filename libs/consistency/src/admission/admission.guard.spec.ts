@@ -1,6 +1,5 @@
 import { ExecutionContext, HttpException } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import type { ServiceConfig } from '../config/service-config';
 import { AdmissionGuard } from './admission.guard';
 import { AdmissionMetrics } from './admission.metrics';
 import type { AdmissionOptions } from './admission.options';
@@ -34,9 +33,9 @@ describe('AdmissionGuard', () => {
     await sampler.sample();
     const registry = new Registry();
     const guard = new AdmissionGuard(sampler, new AdmissionMetrics(registry, sampler), {
+      ...admission,
       service: 'order',
-      admission,
-    } as ServiceConfig);
+    });
     const rejections = async (reason: string) =>
       (await registry.getSingleMetric('admission_rejections_total')?.get())?.values.find(
         (value) => value.labels.reason === reason,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import type { Response } from 'express';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { ADMISSION_OPTIONS } from './admission.module-definition';
+import type { AdmissionModuleOptions } from './admission.module-definition';
 import { decideAdmission } from './admission-decision';
 import { AdmissionMetrics } from './admission.metrics';
 import { BacklogSignal } from './backlog';
@@ -22,11 +22,11 @@ export class AdmissionGuard implements CanActivate {
   constructor(
     private readonly sampler: BacklogSampler,
     private readonly metrics: AdmissionMetrics,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(ADMISSION_OPTIONS) private readonly options: AdmissionModuleOptions,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const decision = decideAdmission(this.sampler.backlog(), this.config.admission, Date.now());
+    const decision = decideAdmission(this.sampler.backlog(), this.options, Date.now());
     if (decision.admit) {
       this.sampler.admitted();
       return true;
@@ -35,7 +35,7 @@ export class AdmissionGuard implements CanActivate {
     context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(decision.retryAfterSeconds));
     // The numbers stay on /metrics: how much work is open is nobody else's business.
     throw new ServiceUnavailableException(
-      `the ${this.config.service} service is past capacity (${PAST_BOUND[decision.signal]}) and did nothing; ` +
+      `the ${this.options.service} service is past capacity (${PAST_BOUND[decision.signal]}) and did nothing; ` +
         `retry after ${decision.retryAfterSeconds} s with the same Idempotency-Key`,
     );
   }

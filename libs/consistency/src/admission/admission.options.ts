@@ -1,5 +1,5 @@
 import { bool } from 'envalid';
-import { positiveInt, validateEnv } from '../config/validate-env';
+import { positiveInt, validateEnv } from '../platform/config/validate-env';
 
 /** Bounds past which a service sheds new work (`@AdmissionControlled()` routes answer 503). */
 export interface AdmissionOptions {

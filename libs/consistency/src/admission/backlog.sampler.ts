@@ -1,5 +1,5 @@
 import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { errorText } from '../errors/error-text';
+import { errorText } from '../platform/errors/error-text';
 import { countLimit } from './admission-decision';
 import type { AdmissionOptions } from './admission.options';
 import { Backlog, BacklogSignal } from './backlog';

@@ -3,8 +3,7 @@ import type { Server } from 'node:http';
 import { APP_GUARD } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { AUTH_OPTIONS } from './auth.module-definition';
 import { loadAuthOptions } from './auth.options';
 import { AuthGuard } from './auth.guard';
 import { CurrentPrincipal } from './current-principal.decorator';
@@ -46,7 +45,7 @@ describe('AuthGuard', () => {
       controllers: [ProbeController],
       providers: [
         { provide: TokenVerifier, useValue: new TokenVerifier(loadAuthOptions({ AUTH_JWT_SECRET: secret })) },
-        { provide: SERVICE_CONFIG, useValue: { service: 'order' } as ServiceConfig },
+        { provide: AUTH_OPTIONS, useValue: { realm: 'order' } },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
     }).compile();

@@ -9,8 +9,8 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { AUTH_OPTIONS } from './auth.module-definition';
+import type { AuthModuleOptions } from './auth.module-definition';
 import { IdentityProviderUnavailableError } from './identity-provider-unavailable.error';
 import { InvalidTokenError } from './invalid-token.error';
 import type { Principal, Role } from './principal';
@@ -31,7 +31,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly verifier: TokenVerifier,
     private readonly reflector: Reflector,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthModuleOptions,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -72,7 +72,7 @@ export class AuthGuard implements CanActivate {
 
   /** RFC 6750: no error code when no credentials were sent, else why the token was refused. */
   private challenge(error: InvalidTokenError): string {
-    const realm = `Bearer realm="${this.config.service}"`;
+    const realm = `Bearer realm="${this.options.realm}"`;
     // A quoted-string may not hold a double quote unescaped; the messages quote claim names.
     const description = error.message.replaceAll('"', "'");
     return error.code ? `${realm}, error="${error.code}", error_description="${description}"` : realm;

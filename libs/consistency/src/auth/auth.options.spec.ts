@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config/configuration-error';
+import { ConfigurationError } from '../platform/config/configuration-error';
 import { loadAuthOptions, MIN_SECRET_LENGTH } from './auth.options';
 
 describe('loadAuthOptions', () => {

@@ -1,7 +1,7 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { EnvError, makeValidator, str } from 'envalid';
-import { ConfigurationError } from '../config/configuration-error';
-import { validateEnv } from '../config/validate-env';
+import { ConfigurationError } from '../platform/config/configuration-error';
+import { validateEnv } from '../platform/config/validate-env';
 
 /** Shortest AUTH_JWT_SECRET accepted: 256 bits of base64 or hex need at least this many characters. */
 export const MIN_SECRET_LENGTH = 32;

@@ -1,16 +1,18 @@
 import { EnvError } from 'envalid';
 
-/** Named places where the failure-injection suite can break a process deterministically. */
-export const FAULT_POINTS = [
+/**
+ * The library's named places where the failure-injection suite can break a process
+ * deterministically; a service adds its own in its manifest (`faultPoints`).
+ */
+export const LIBRARY_FAULT_POINTS = [
   'outbox.after-commit-before-publish',
   'outbox.after-publish-before-mark',
   'consumer.after-commit-before-offset-commit',
   'idempotency.after-key-locked',
-  'saga.before-compensation-publish',
-  'shipping.carrier-timeout',
 ] as const;
 
-export type FaultPoint = (typeof FAULT_POINTS)[number];
+/** A fault point's name: one of the library's or one a service declares. */
+export type FaultPoint = string;
 
 export const FAULT_KINDS = ['crash', 'throw', 'delay'] as const;
 
@@ -23,19 +25,15 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
-export function isFaultPoint(value: string): value is FaultPoint {
-  return (FAULT_POINTS as readonly string[]).includes(value);
-}
-
 const FORMS = '<point>:crash, <point>:throw or <point>:delay:<ms>';
 
-/** Parses FAULT_POINTS: comma-separated `point:crash`, `point:throw`, `point:delay:<ms>`. */
-export function parseFaultPoints(input: string): Map<FaultPoint, FaultAction> {
+/** Parses FAULT_POINTS: comma-separated `point:crash`, `point:throw`, `point:delay:<ms>`, each of `known`. */
+export function parseFaultPoints(input: string, known: readonly FaultPoint[]): Map<FaultPoint, FaultAction> {
   const faults = new Map<FaultPoint, FaultAction>();
   for (const entry of input.split(',').filter((part) => part.trim() !== '')) {
     const [point, kind, ms] = entry.trim().split(':');
-    if (!isFaultPoint(point)) {
-      throw new EnvError(`"${entry}": unknown point; expected ${FORMS} with point one of ${FAULT_POINTS.join(', ')}`);
+    if (!known.includes(point)) {
+      throw new EnvError(`"${entry}": unknown point; expected ${FORMS} with point one of ${known.join(', ')}`);
     }
     faults.set(point, parseAction(entry, kind, ms));
   }
@@ -61,6 +59,8 @@ export class FaultInjector {
 
   constructor(
     readonly enabled = false,
+    /** The points this process has: the library's and its service's. */
+    readonly points: readonly FaultPoint[] = LIBRARY_FAULT_POINTS,
     armed: ReadonlyMap<FaultPoint, FaultAction> = new Map(),
   ) {
     this.armed = new Map(enabled ? armed : []);
@@ -69,6 +69,9 @@ export class FaultInjector {
   arm(point: FaultPoint, action: FaultAction): void {
     if (!this.enabled) {
       throw new Error('fault injection is switched off in this process');
+    }
+    if (!this.points.includes(point)) {
+      throw new Error(`unknown fault point "${point}"; known: ${this.points.join(', ')}`);
     }
     this.armed.set(point, action);
   }

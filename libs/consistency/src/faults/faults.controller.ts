@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Put 
 import { ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
-import { FAULT_KINDS, FAULT_POINTS, FaultAction, FaultInjector, FaultPoint, isFaultPoint } from './fault-points';
+import { FAULT_KINDS, FaultAction, FaultInjector, FaultPoint } from './fault-points';
 
 export class ArmFaultDto {
   @IsIn(FAULT_KINDS)
@@ -39,21 +39,21 @@ export class FaultsController {
 
   @Get()
   list(): FaultsView {
-    return { points: FAULT_POINTS, armed: this.faults.snapshot() };
+    return { points: this.faults.points, armed: this.faults.snapshot() };
   }
 
   @Put(':point')
   arm(@Param('point') point: string, @Body() body: ArmFaultDto): FaultsView {
     const { kind, ms = 0, times } = body;
     const action: FaultAction = kind === 'delay' ? { kind, ms } : { kind };
-    this.faults.arm(known(point), times === undefined ? action : { ...action, times });
+    this.faults.arm(this.known(point), times === undefined ? action : { ...action, times });
     return this.list();
   }
 
   @Delete(':point')
   @HttpCode(204)
   disarm(@Param('point') point: string): void {
-    this.faults.disarm(known(point));
+    this.faults.disarm(this.known(point));
   }
 
   @Delete()
@@ -61,11 +61,11 @@ export class FaultsController {
   disarmAll(): void {
     this.faults.disarm();
   }
-}
 
-function known(point: string): FaultPoint {
-  if (!isFaultPoint(point)) {
-    throw new NotFoundException(`unknown fault point "${point}"; known: ${FAULT_POINTS.join(', ')}`);
+  private known(point: string): FaultPoint {
+    if (!this.faults.points.includes(point)) {
+      throw new NotFoundException(`unknown fault point "${point}"; known: ${this.faults.points.join(', ')}`);
+    }
+    return point;
   }
-  return point;
 }

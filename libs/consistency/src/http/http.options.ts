@@ -1,4 +1,4 @@
-import { positiveInt, validateEnv } from '../config/validate-env';
+import { positiveInt, validateEnv } from '../platform/config/validate-env';
 
 /** Deepest JSON nesting a request body may have; real bodies here are 3 levels deep. */
 export const MAX_JSON_DEPTH = 32;

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { IDEMPOTENCY_OPTIONS } from './idempotency.module-definition';
+import type { IdempotencyOptions } from './idempotency.options';
 
 const MAX_INTERVAL_MS = 10 * 60_000;
 
@@ -14,11 +14,11 @@ export class IdempotencyKeyJanitor implements OnApplicationBootstrap, OnModuleDe
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions,
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = Math.min(MAX_INTERVAL_MS, Math.max(1000, (this.config.idempotency.ttlSeconds * 1000) / 2));
+    const interval = Math.min(MAX_INTERVAL_MS, Math.max(1000, (this.options.ttlSeconds * 1000) / 2));
     this.timer = setInterval(() => void this.purgeExpired(), interval);
     this.timer.unref();
   }

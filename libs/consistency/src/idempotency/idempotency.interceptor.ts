@@ -12,8 +12,8 @@ import {
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import { principalOf } from '../auth/request-principal';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { IDEMPOTENCY_OPTIONS } from './idempotency.module-definition';
+import type { IdempotencyOptions } from './idempotency.options';
 import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
@@ -44,7 +44,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly transactions: TransactionHost,
     private readonly faults: FaultInjector,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -109,7 +109,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             response.statusCode,
             JSON.stringify(body ?? null),
             JSON.stringify(replayedHeaders(response)),
-            this.config.idempotency.ttlSeconds,
+            this.options.ttlSeconds,
           ],
         );
         return body;

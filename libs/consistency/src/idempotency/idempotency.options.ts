@@ -1,4 +1,4 @@
-import { positiveInt, validateEnv } from '../config/validate-env';
+import { positiveInt, validateEnv } from '../platform/config/validate-env';
 
 export interface IdempotencyOptions {
   /** How long a key and its stored response are kept and replayed. */

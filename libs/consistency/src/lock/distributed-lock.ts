@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { ServiceConfig } from '../config/service-config';
-import { SERVICE_CONFIG } from '../consistency.tokens';
+import { LOCK_OPTIONS } from './lock.module-definition';
+import type { LockOptions } from './lock.options';
 import { TransactionHost } from '../transaction/transaction-host';
 import { InvalidLockRequestError, LockAcquireFailedError, StaleFencingTokenError } from './lock.errors';
 
@@ -26,7 +26,7 @@ export class DistributedLock {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionHost,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(LOCK_OPTIONS) private readonly options: LockOptions,
   ) {}
 
   async withLock<T>(key: string, { ttlMs }: { ttlMs: number }, work: (lease: LockLease) => Promise<T>): Promise<T> {
@@ -77,7 +77,7 @@ export class DistributedLock {
         `lock key "${key}" must be business-scoped as lock:<entity>:<id>, e.g. lock:shipment:<orderId>`,
       );
     }
-    const max = this.config.lock.maxTtlMs;
+    const max = this.options.maxTtlMs;
     if (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > max) {
       throw new InvalidLockRequestError(
         `ttlMs is required: a whole number of milliseconds from 1 to ${max} (LOCK_MAX_TTL_MS)`,

@@ -25,7 +25,7 @@ export function childTraceparent(traceparent: string | undefined): string {
   return newTraceparent(traceId);
 }
 
-/** Builds the envelope and Kafka message of DESIGN section 4: keyed by order id, versioned, traced. */
+/** Builds the envelope and Kafka message of docs/events.md: keyed by order id, versioned, traced. */
 export function toOutboxMessage<T extends EventType>(
   event: NewEvent<T>,
   now: Date = new Date(),

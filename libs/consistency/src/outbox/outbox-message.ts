@@ -50,3 +50,12 @@ export class EventTooLargeError extends Error {
 export class InvalidEventError extends Error {
   override readonly name = 'InvalidEventError';
 }
+
+/** What a message weighs against OUTBOX_MAX_MESSAGE_BYTES: key, value and headers. */
+export function messageBytes(message: OutboxMessage): number {
+  let size = Buffer.byteLength(message.value) + Buffer.byteLength(message.key);
+  for (const [name, value] of Object.entries(message.headers)) {
+    size += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return size;
+}

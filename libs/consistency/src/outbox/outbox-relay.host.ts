@@ -3,14 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { ServiceConfig } from '../config/service-config';
-import { KAFKA, METRICS_REGISTRY, SERVICE_CONFIG } from '../consistency.tokens';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { KAFKA, METRICS_REGISTRY } from '../platform/tokens';
 import { FaultInjector } from '../faults/fault-points';
 import { OutboxMetrics } from './outbox.metrics';
 import { OutboxNotifier } from './outbox.notifier';
 import { OutboxRelay } from './outbox.relay';
 import { OutboxSignal } from './outbox-signal';
 import { OutboxStore } from './outbox.store';
+import { OUTBOX_OPTIONS } from './outbox.module-definition';
+import type { OutboxOptions } from './outbox.options';
 import { OUTBOX_SIGNAL } from './outbox.tokens';
 
 /** Runs the service's relay from application start to shutdown (when OUTBOX_RELAY_ENABLED). */
@@ -22,7 +24,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnModuleDestroy 
     @InjectDataSource() dataSource: DataSource,
     @Inject(KAFKA) kafka: Kafka,
     @Inject(METRICS_REGISTRY) registry: Registry,
-    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(OUTBOX_OPTIONS) private readonly options: OutboxOptions,
     @Inject(OUTBOX_SIGNAL) signal: OutboxSignal,
     faults: FaultInjector,
   ) {
@@ -30,16 +32,17 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnModuleDestroy 
     this.relay = new OutboxRelay(
       kafka,
       store,
-      new OutboxNotifier(dataSource, config.databaseUrl),
+      // LISTEN needs a connection of its own, outside the pool.
+      new OutboxNotifier(dataSource, String((dataSource.options as PostgresConnectionOptions).url)),
       signal,
       new OutboxMetrics(registry, store),
-      config.outbox,
+      options,
       faults,
     );
   }
 
   onApplicationBootstrap(): void {
-    if (this.config.outbox.relayEnabled) {
+    if (this.options.relayEnabled) {
       this.relay.start();
     }
   }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config/configuration-error';
+import { ConfigurationError } from '../platform/config/configuration-error';
 import { loadOutboxOptions } from './outbox.options';
 
 describe('loadOutboxOptions', () => {

@@ -1,6 +1,6 @@
 import { bool, num } from 'envalid';
-import { ConfigurationError } from '../config/configuration-error';
-import { positiveInt, validateEnv } from '../config/validate-env';
+import { ConfigurationError } from '../platform/config/configuration-error';
+import { positiveInt, validateEnv } from '../platform/config/validate-env';
 import { REQUEST_FRAMING_ALLOWANCE_BYTES } from './produce-requests';
 
 export interface OutboxOptions {

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { errorText } from '../errors/error-text';
+import { errorText } from '../platform/errors/error-text';
 import { FaultInjector } from '../faults/fault-points';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../platform/backoff';
 import { OutboxMetrics } from './outbox.metrics';
 import { OutboxNotifier } from './outbox.notifier';
 import { OutboxOptions } from './outbox.options';

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { envelopeProblem, EventEnvelope, EventType, payloadProblem } from '@app/contracts';
 import { TransactionHost } from '../transaction/transaction-host';
-import { OUTBOX_OPTIONS, OUTBOX_SIGNAL } from './outbox.tokens';
+import { OUTBOX_OPTIONS } from './outbox.module-definition';
+import { OUTBOX_SIGNAL } from './outbox.tokens';
 import type { OutboxOptions } from './outbox.options';
-import { EventTooLargeError, InvalidEventError, OutboxMessage } from './outbox-message';
+import { EventTooLargeError, InvalidEventError, messageBytes, OutboxMessage } from './outbox-message';
 import { NewEvent, toOutboxMessage } from './event-envelope';
 import { laneOf } from './lane';
-import { currentMessage } from '../messaging/message-context';
+import { currentMessage } from '../platform/message-context';
 import { OutboxSignal } from './outbox-signal';
 
 /** Where business code puts the events its transaction announces; the relay alone publishes them. */
@@ -65,13 +66,4 @@ export class OutboxService {
     );
     this.transactions.afterCommit(this.wakeRelays);
   }
-}
-
-/** What a message weighs against OUTBOX_MAX_MESSAGE_BYTES: key, value and headers. */
-export function messageBytes(message: OutboxMessage): number {
-  let size = Buffer.byteLength(message.value) + Buffer.byteLength(message.key);
-  for (const [name, value] of Object.entries(message.headers)) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(value);
-  }
-  return size;
 }

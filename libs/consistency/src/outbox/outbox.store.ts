@@ -1,5 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { errorText } from '../errors/error-text';
+import { errorText } from '../platform/errors/error-text';
 import { OUTBOX_LANES } from './lane';
 import { ParkedOutboxRow, PendingOutboxRow } from './outbox-message';
 import { Rejection } from './parking';
@@ -73,6 +73,32 @@ interface RawParkedRow {
   last_error: string | null;
   bytes: number;
   age_seconds: number;
+}
+
+/**
+ * The outbox backlog: rows waiting to be published (those held behind a parked row included), the
+ * age of the oldest in seconds, and parked rows. The one query behind the relay's metrics, the stack
+ * scripts and the benchmarks.
+ */
+export const OUTBOX_BACKLOG_SQL = `SELECT count(*)::int AS pending,
+  extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest,
+  (SELECT count(*)::int FROM outbox WHERE status = 'PARKED') AS parked
+FROM outbox WHERE status = 'PENDING'`;
+
+export interface OutboxBacklogRow {
+  pending: number;
+  oldest: number | null;
+  parked: number;
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  oldestAgeSeconds: number;
+  parked: number;
+}
+
+export function outboxBacklog(row: OutboxBacklogRow): OutboxBacklog {
+  return { pending: row.pending, oldestAgeSeconds: row.oldest ?? 0, parked: row.parked };
 }
 
 /** The outbox's SQL, in one place. */
@@ -189,13 +215,9 @@ export class OutboxStore {
   }
 
   /** Rows waiting to be published (those held behind a parked row included), and parked rows. */
-  async pendingSummary(): Promise<{ pending: number; oldestAgeSeconds: number; parked: number }> {
-    const [row] = await this.dataSource.query<Array<{ pending: string; oldest: number | null; parked: string }>>(
-      `SELECT count(*) AS pending, extract(epoch FROM clock_timestamp() - min(created_at))::float8 AS oldest,
-              (SELECT count(*) FROM outbox WHERE status = 'PARKED') AS parked
-       FROM outbox WHERE status = 'PENDING'`,
-    );
-    return { pending: Number(row.pending), oldestAgeSeconds: row.oldest ?? 0, parked: Number(row.parked) };
+  async pendingSummary(): Promise<OutboxBacklog> {
+    const [row] = await this.dataSource.query<OutboxBacklogRow[]>(OUTBOX_BACKLOG_SQL);
+    return outboxBacklog(row);
   }
 
   /**

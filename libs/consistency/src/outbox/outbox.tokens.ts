@@ -1,2 +1,2 @@
-export const OUTBOX_OPTIONS = Symbol('OUTBOX_OPTIONS');
+/** The in-process signal that outbox rows were committed (an `OutboxSignal`). */
 export const OUTBOX_SIGNAL = Symbol('OUTBOX_SIGNAL');

@@ -1,5 +1,5 @@
-import { errorText } from '../errors/error-text';
-import { backoffDelay } from './backoff';
+import { errorText } from '../platform/errors/error-text';
+import { backoffDelay } from '../platform/backoff';
 import { PendingOutboxRow } from './outbox-message';
 
 /**

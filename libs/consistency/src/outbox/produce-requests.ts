@@ -1,5 +1,5 @@
 import { OutboxMessage } from './outbox-message';
-import { messageBytes } from './outbox.service';
+import { messageBytes } from './outbox-message';
 
 /**
  * What Kafka's v2 record format adds to one record at most: length, attributes, timestamp and

@@ -11,7 +11,7 @@ interface TransactionScope {
 export class NoTransactionError extends Error {
   override readonly name = 'NoTransactionError';
   constructor() {
-    super('no transaction is active: wrap the call in runInTransaction(), @Transactional() or the outbox interceptor');
+    super('no transaction is active: wrap the call in @Transactional() or TransactionHost.run()');
   }
 }
 
@@ -85,15 +85,10 @@ function unregisterProcessHost(host: TransactionHost): void {
   }
 }
 
-/** The process's TransactionHost, for code outside Nest's injector (decorators, scripts). */
+/** The process's TransactionHost, for code outside Nest's injector (the `@Transactional()` decorator). */
 export function transactionHost(): TransactionHost {
   if (!processHost) {
     throw new Error('ConsistencyModule is not initialised: no TransactionHost in this process');
   }
   return processHost;
-}
-
-/** Runs `work` in one transaction of the process's service database (joining an active one). */
-export function runInTransaction<T>(work: () => Promise<T>): Promise<T> {
-  return transactionHost().run(work);
 }

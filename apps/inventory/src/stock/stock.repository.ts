@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { OrderLine } from '@app/contracts';
+import { TransactionHost } from '@app/consistency';
+
+export interface StockView {
+  sku: string;
+  available: number;
+  reserved: number;
+}
+
+/** The stock_items table's SQL; every call joins the caller's transaction. */
+@Injectable()
+export class StockRepository {
+  constructor(private readonly transactions: TransactionHost) {}
+
+  /** Sets what can be sold; units already reserved stay reserved. */
+  async setAvailable(sku: string, available: number): Promise<StockView> {
+    const [row] = await this.transactions.manager.query<StockView[]>(
+      `INSERT INTO stock_items (sku, available, reserved) VALUES ($1, $2, 0)
+       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, updated_at = now()
+       RETURNING sku, available, reserved`,
+      [sku, available],
+    );
+    return row;
+  }
+
+  async find(sku: string): Promise<StockView | undefined> {
+    const [row] = await this.transactions.manager.query<StockView[]>(
+      'SELECT sku, available, reserved FROM stock_items WHERE sku = $1',
+      [sku],
+    );
+    return row;
+  }
+
+  /**
+   * Moves every line from available to reserved, or none: one conditional UPDATE per SKU (the row
+   * lock is the oversell guard), in the order given. Returns the first line that could not be had.
+   */
+  async reserveAll(lines: OrderLine[]): Promise<{ short?: OrderLine }> {
+    const manager = this.transactions.manager;
+    await manager.query('SAVEPOINT reserve_lines');
+    for (const line of lines) {
+      const [, updated] = await manager.query<[unknown[], number]>(
+        `UPDATE stock_items SET available = available - $2, reserved = reserved + $2, updated_at = now()
+         WHERE sku = $1 AND available >= $2`,
+        [line.sku, line.quantity],
+      );
+      if (updated === 0) {
+        await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
+        return { short: line };
+      }
+    }
+    return {};
+  }
+
+  /** Gives reserved units back to available. */
+  async release(lines: OrderLine[]): Promise<void> {
+    for (const line of lines) {
+      await this.transactions.manager.query(
+        `UPDATE stock_items SET available = available + $2, reserved = reserved - $2, updated_at = now() WHERE sku = $1`,
+        [line.sku, line.quantity],
+      );
+    }
+  }
+
+  /** Units of an order's lines that left the warehouse: they stop being reserved, and never come back. */
+  async ship(orderId: string): Promise<void> {
+    await this.transactions.manager.query(
+      `UPDATE stock_items s SET reserved = s.reserved - l.quantity, updated_at = now()
+       FROM reservation_lines l WHERE l.order_id = $1 AND s.sku = l.sku`,
+      [orderId],
+    );
+  }
+}

@@ -1,0 +1,337 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { ConsumedEvent, EventEnvelope, EventHeaders, SAGA_EVENTS } from '@app/contracts';
+import { errorText } from '../platform/errors/error-text';
+import { FaultInjector } from '../faults/fault-points';
+import { backoffDelay } from '../platform/backoff';
+import { OutboxService } from '../outbox/outbox.service';
+import { TransactionHost } from '../transaction/transaction-host';
+import { ConsumerMetrics } from './consumer.metrics';
+import { ConsumerOptions } from './consumer.options';
+import { ConsumerState } from './consumer-state';
+import { OffsetCommitter } from './offset-committer';
+import { deadLetter, FailedMessage, Failure } from './dead-letter';
+import { stringHeaders } from '../platform/kafka/kafka-headers';
+import { EventContext } from './event-context';
+import { isPermanentFailure } from './failure-policy';
+import { claimInbox, purgeInbox } from '../inbox/inbox';
+import { admit, Admission, GateRules } from './message-gate';
+import { runWithMessage } from '../platform/message-context';
+import { PartitionProgress } from './partition-progress';
+import { recordSkippedMessage } from './skipped-message';
+import { UpcasterRegistry } from './upcasting';
+
+export interface ConsistentKafkaServerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  transactions: TransactionHost;
+  outbox: OutboxService;
+  options: ConsumerOptions;
+  state: ConsumerState;
+  metrics: ConsumerMetrics;
+  faults: FaultInjector;
+  upcasters: UpcasterRegistry;
+  /** The events this consumer accepts, each with the topic that carries it; the saga's by default. */
+  events?: ReadonlyMap<string, ConsumedEvent>;
+  /** Largest message the event contract allows (OUTBOX_MAX_MESSAGE_BYTES); anything bigger is poison. */
+  maxMessageBytes: number;
+}
+
+type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'skipped';
+
+const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
+const OFFSET_COMMIT_EVERY = 100;
+
+/**
+ * Nest transport over kafkajs that makes at-least-once delivery safe: each message is handled in
+ * one database transaction with its inbox row (duplicates skip), its offset is committed only after
+ * that commit, failures retry with backoff in order and then go to the dead-letter topic, poison
+ * goes there at once, and the partition always moves on.
+ */
+export class ConsistentKafkaServer extends Server implements CustomTransportStrategy {
+  private readonly log = new Logger(ConsistentKafkaServer.name);
+  private consumer?: Consumer;
+  private offsets?: OffsetCommitter;
+  private purgeTimer?: NodeJS.Timeout;
+  private stopping = false;
+  /** Starts since the consumer last joined its group. */
+  private attempts = 0;
+  /** Cuts a backoff short when the consumer is closed. */
+  private readonly stopped = new AbortController();
+  private readonly progress = new PartitionProgress();
+  /** Batches being handled: closing waits for them, so their offsets are committed before leaving. */
+  private readonly batches = new Set<Promise<void>>();
+  private readonly gate: GateRules;
+
+  constructor(private readonly config: ConsistentKafkaServerOptions) {
+    super();
+    this.gate = {
+      events: config.events ?? SAGA_EVENTS,
+      // The literal type string, never Nest's pattern normalisation (which would JSON-parse it).
+      handlerFor: (type) => this.getHandlers().get(type),
+      upcasters: config.upcasters,
+      limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: config.options.maxHeaderBytes },
+    };
+    config.state.watchPartitions(
+      () => this.progress.stalled(config.options.stallAfterMs),
+      () => this.progress.lag(),
+    );
+  }
+
+  /**
+   * Returns at once: HTTP must never wait for the broker or the group join. The consumer connects in
+   * the background and keeps trying, with backoff, for as long as it takes.
+   */
+  listen(callback: (error?: unknown) => void): void {
+    this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
+    this.purgeTimer.unref();
+    this.config.state.starting();
+    void this.connect();
+    callback();
+  }
+
+  /** Lets the running batch finish and commit its offsets, then leaves the group (so it rebalances at once). */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.stopped.abort();
+    clearInterval(this.purgeTimer);
+    // kafkajs drops commits once its runner stops, so the running batches end and commit first.
+    await Promise.all(this.batches);
+    await this.flushOffsets();
+    await this.consumer
+      ?.disconnect()
+      .catch((error: unknown) => this.log.warn(`leaving the group failed: ${errorText(error)}`));
+  }
+
+  private async flushOffsets(): Promise<void> {
+    await this.offsets?.flush().catch((error: unknown) => this.log.warn(`offset commit failed: ${errorText(error)}`));
+  }
+
+  on(): never {
+    throw new Error('ConsistentKafkaServer does not expose transport events');
+  }
+
+  unwrap<T>(): T {
+    return this.consumer as T;
+  }
+
+  /** Starts the consumer, again and again with backoff until it runs or the server is closed. */
+  private async connect(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.start();
+        return;
+      } catch (error) {
+        await this.failed(error);
+      }
+    }
+  }
+
+  /**
+   * kafkajs gives up for good on errors a fresh consumer gets past: a broker that does not answer,
+   * expelled from the group after a stall outlived the session, no coordinator while the broker
+   * restarts. Unfinished messages were never committed and come again, so the consumer is rebuilt
+   * with backoff while `/health` says why; `/health/live` fails only when it keeps failing although
+   * the broker answers (ConsumerState.wedged).
+   */
+  private async failed(error: unknown): Promise<void> {
+    this.attempts++;
+    this.config.state.failed(error);
+    this.log.warn(`Kafka consumer is not running (${errorText(error)}); starting it again (attempt ${this.attempts})`);
+    await this.consumer?.disconnect().catch(() => undefined);
+    const delay = backoffDelay(this.attempts, { baseMs: 500, maxMs: 5000 });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      this.stopped.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, options } = this.config;
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      rebalanceTimeout: options.rebalanceTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      // kafkajs heartbeats between fetches, so an idle fetch must return well inside the session.
+      maxWaitTimeInMs: Math.min(5000, Math.floor(options.sessionTimeoutMs / 3)),
+      retry: { retries: 10 },
+    });
+    this.consumer = consumer;
+    this.offsets?.discard();
+    const offsets = new OffsetCommitter({
+      commit: (topics) => consumer.commitOffsets(topics),
+      intervalMs: options.offsetCommitIntervalMs,
+      every: OFFSET_COMMIT_EVERY,
+      onError: (error) => this.log.warn(`offset commit failed; the inbox absorbs the redelivery: ${errorText(error)}`),
+    });
+    this.offsets = offsets;
+    consumer.on(consumer.events.REBALANCING, () => void this.flushOffsets());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // A commit sent while the group rebalanced may have been refused (its generation ended), and
+      // the new generation starts from the committed offsets: start past what this member handled.
+      for (const { topic, partition, offset } of offsets.retainOnly(payload.memberAssignment)) {
+        consumer.seek({ topic, partition, offset });
+      }
+      this.progress.reset();
+      this.attempts = 0;
+      this.config.state.joined();
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart && !this.stopping && consumer === this.consumer) {
+        void this.failed(payload.error).then(() => this.connect());
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.config.topics], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.partitionsConcurrently,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /**
+   * Messages of one partition, in order, each in its own transaction. The offset follows the last
+   * committed transaction; the committer batches offsets on their way to Kafka.
+   */
+  private handleBatch(payload: EachBatchPayload): Promise<void> {
+    const running = this.consumeBatch(payload).finally(() => this.batches.delete(running));
+    this.batches.add(running);
+    return running;
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const keepAlive = setInterval(
+      () => void payload.heartbeat().catch(() => undefined),
+      this.config.options.heartbeatIntervalMs,
+    );
+    if (batch.messages.length > 0) {
+      this.progress.fetched(topic, partition, batch.firstOffset() ?? batch.messages[0].offset, batch.highWatermark);
+    }
+    try {
+      for (const message of batch.messages) {
+        if (this.stopping || !payload.isRunning() || payload.isStale()) {
+          break;
+        }
+        const outcome = await this.process(topic, partition, message);
+        this.config.metrics.messages.inc({ topic, outcome });
+        await this.config.faults.hit('consumer.after-commit-before-offset-commit');
+        payload.resolveOffset(message.offset);
+        this.progress.handled(topic, partition, message.offset);
+        await this.offsets?.handled(topic, partition, message.offset);
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async process(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {
+    const failed: FailedMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key,
+      value: message.value,
+      headers: message.headers,
+    };
+    let admission: Admission;
+    try {
+      admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
+    } catch (error) {
+      return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: 0 });
+    }
+    if (admission.action === 'ignore') {
+      return 'ignored';
+    }
+    const { envelope, handler } = admission;
+    const headers = stringHeaders(message.headers);
+    const context = new EventContext([{ topic, partition, offset: message.offset, headers }]);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.handleOnce(handler, envelope, context, headers[EventHeaders.traceparent]);
+      } catch (error) {
+        if (isPermanentFailure(error)) {
+          return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt });
+        }
+        if (attempt >= this.config.options.maxAttempts) {
+          return this.deadLetter(failed, { reason: 'retries-exhausted', error: errorText(error), attempts: attempt });
+        }
+        const delay = backoffDelay(attempt, {
+          baseMs: this.config.options.retryBaseMs,
+          maxMs: this.config.options.retryMaxMs,
+        });
+        this.log.warn(
+          `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${errorText(error)}`,
+        );
+        this.config.metrics.retries.inc({ topic });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
+  private handleOnce(
+    handler: MessageHandler,
+    envelope: EventEnvelope,
+    context: EventContext,
+    traceparent: string | undefined,
+  ): Promise<Outcome> {
+    const { transactions, groupId } = this.config;
+    return transactions.run(async () => {
+      if (!(await claimInbox(transactions.manager, groupId, envelope.id))) {
+        return 'duplicate';
+      }
+      await runWithMessage({ envelope, traceparent }, async () => {
+        await lastValueFrom(this.transformToObservable(await handler(envelope, context)), { defaultValue: undefined });
+      });
+      return 'processed';
+    });
+  }
+
+  /**
+   * Writes the dead letter through the outbox, so it is published even if we crash right after. If
+   * the dead letter itself cannot be written for a reason no retry changes, the message is recorded
+   * in `skipped_messages` and skipped: nothing may stall a partition. A database that does not
+   * answer is not such a reason: the error propagates and the message comes again.
+   */
+  private async deadLetter(message: FailedMessage, failure: Omit<Failure, 'consumer'>): Promise<Outcome> {
+    const { transactions, outbox, groupId, maxMessageBytes } = this.config;
+    const where = `${message.topic}/${message.partition}@${message.offset}`;
+    this.log.error(`dead-lettering ${where} (${failure.reason}): ${failure.error}`);
+    try {
+      await transactions.run(() =>
+        outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: groupId }, maxMessageBytes)),
+      );
+      return 'dead-lettered';
+    } catch (error) {
+      if (!isPermanentFailure(error)) {
+        throw error;
+      }
+      this.log.error(`skipping ${where}: its dead letter could not be written: ${errorText(error)}`);
+      await transactions.run(() =>
+        recordSkippedMessage(
+          transactions.manager,
+          groupId,
+          message,
+          failure.reason,
+          `${failure.error}; dead letter: ${errorText(error)}`,
+        ),
+      );
+      return 'skipped';
+    }
+  }
+
+  private async purgeInbox(): Promise<void> {
+    const { transactions, options } = this.config;
+    await transactions
+      .run(() => purgeInbox(transactions.manager, options.inboxRetentionHours))
+      .catch((error: unknown) => this.log.warn(`inbox purge failed: ${errorText(error)}`));
+  }
+}
