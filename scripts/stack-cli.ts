@@ -1,10 +1,14 @@
-import { ServiceName } from './services';
+import { SERVICE_NAMES, ServiceName } from './services';
 import { startStack } from './stack/stack';
 
-const colors: Record<ServiceName, number> = { order: 36, inventory: 33, shipping: 35, notification: 32 };
+/** ANSI colours for the services' prefixes, in manifest (port) order. */
+const PALETTE = [36, 33, 35, 32, 34, 31];
+const colorOf = (service: ServiceName) => PALETTE[SERVICE_NAMES.indexOf(service) % PALETTE.length];
 
 /** `npm run stack`: infra and the four services in one terminal, logs prefixed; Ctrl-C stops all. */
 async function main(): Promise<void> {
+  // The services' lines end up on this terminal: readable ones, unless LOG_FORMAT says otherwise.
+  process.env.LOG_FORMAT ??= process.stdout.isTTY ? 'pretty' : 'json';
   const log = (line: string) => process.stdout.write(`[stack] ${line}\n`);
   const partial = new Map<ServiceName, string>();
   const stack = await startStack({
@@ -12,7 +16,7 @@ async function main(): Promise<void> {
     onServiceOutput: (service, chunk) => {
       const lines = ((partial.get(service) ?? '') + chunk).split('\n');
       partial.set(service, lines.pop() ?? '');
-      const prefix = `\u001b[${colors[service]}m${service.padEnd(12)}\u001b[0m| `;
+      const prefix = `\u001b[${colorOf(service)}m${service.padEnd(12)}\u001b[0m| `;
       for (const line of lines) {
         process.stdout.write(`${prefix}${line}\n`);
       }

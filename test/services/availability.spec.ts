@@ -311,5 +311,35 @@ describe('availability', () => {
         { timeoutMs: 60_000, intervalMs: 500 },
       );
     });
+
+    it('when the broker restarts under running services, then they log what happened as warnings, none at error level, and recover', async () => {
+      const sku = await seed(get('inventory'), 10);
+      const before = new Map([...cluster.processes.values()].map((process) => [process, process.output().length]));
+      await stopEmbeddedKafka(layout);
+      const accepted: string[] = [];
+      for (let n = 0; n < 3; n++) {
+        const response = await post(get('order'), sku);
+        expect(response.status).toBe(202);
+        accepted.push(((await response.json()) as { orderId: string }).orderId);
+      }
+      await startEmbeddedKafka(layout, ports, '256m');
+      await completed(() => get('order'), accepted, 90_000);
+
+      const since = [...before].map(([process, offset]) => ({
+        service: process.service,
+        lines: process.output().slice(offset).split('\n').filter(Boolean),
+      }));
+      const levelOf = (line: string) => {
+        try {
+          return (JSON.parse(line) as { level?: number }).level;
+        } catch {
+          return undefined;
+        }
+      };
+      expect(since.flatMap(({ lines }) => lines.filter((line) => levelOf(line) === 40))).not.toEqual([]);
+      expect(
+        since.map(({ service, lines }) => ({ service, errors: lines.filter((line) => (levelOf(line) ?? 0) >= 50) })),
+      ).toEqual(since.map(({ service }) => ({ service, errors: [] })));
+    });
   });
 });

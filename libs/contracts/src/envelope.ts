@@ -19,4 +19,6 @@ export const EventHeaders = {
   version: 'event-version',
   correlationId: 'correlation-id',
   traceparent: 'traceparent',
+  /** The X-Request-ID of the HTTP request the flow started with; optional, for logs only. */
+  requestId: 'request-id',
 } as const;

@@ -18,7 +18,8 @@ import { EventContext } from './event-context';
 import { isPermanentFailure } from './failure-policy';
 import { claimInbox, purgeInbox } from '../inbox/inbox';
 import { admit, Admission, GateRules } from './message-gate';
-import { runWithMessage } from '../platform/message-context';
+import { MessageContext, runWithMessage } from '../platform/message-context';
+import { acceptRequestId } from '../platform/request-context';
 import { PartitionProgress } from './partition-progress';
 import { recordSkippedMessage } from './skipped-message';
 import { UpcasterRegistry } from './upcasting';
@@ -255,7 +256,10 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     const context = new EventContext([{ topic, partition, offset: message.offset, headers }]);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.handleOnce(handler, envelope, context, headers[EventHeaders.traceparent]);
+        return await this.handleOnce(handler, envelope, context, {
+          traceparent: headers[EventHeaders.traceparent],
+          requestId: acceptRequestId(headers[EventHeaders.requestId]),
+        });
       } catch (error) {
         if (isPermanentFailure(error)) {
           return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt });
@@ -281,14 +285,14 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     handler: MessageHandler,
     envelope: EventEnvelope,
     context: EventContext,
-    traceparent: string | undefined,
+    cause: Omit<MessageContext, 'envelope'>,
   ): Promise<Outcome> {
     const { transactions, groupId } = this.config;
     return transactions.run(async () => {
       if (!(await claimInbox(transactions.manager, groupId, envelope.id))) {
         return 'duplicate';
       }
-      await runWithMessage({ envelope, traceparent }, async () => {
+      await runWithMessage({ envelope, ...cause }, async () => {
         await lastValueFrom(this.transformToObservable(await handler(envelope, context)), { defaultValue: undefined });
       });
       return 'processed';

@@ -17,6 +17,7 @@ import type { IdempotencyOptions } from './idempotency.options';
 import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
+import { REQUEST_ID_HEADER } from '../platform/request-context';
 import { requestFingerprint } from './request-fingerprint';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -54,7 +55,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (client === undefined) {
       throw new UnauthorizedException('an idempotent request needs a bearer token: keys are scoped per principal');
     }
-    const header = request.header(IDEMPOTENCY_KEY_HEADER);
+    const header =
+      request.header(IDEMPOTENCY_KEY_HEADER) ??
+      (this.options.keyFromRequestId ? request.header(REQUEST_ID_HEADER) : undefined);
     if (header === undefined || header === '') {
       throw new BadRequestException('the Idempotency-Key header is required for this request');
     }

@@ -1,5 +1,6 @@
 import { EventHeaders } from '@app/contracts';
-import { childTraceparent, toOutboxMessage } from './event-envelope';
+import { childTraceparent } from '../platform/trace-context';
+import { toOutboxMessage } from './event-envelope';
 
 const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/;
 

@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventCatalog, EventEnvelope, EventHeaders, EventPayloads, EventType } from '@app/contracts';
+import { childTraceparent } from '../platform/trace-context';
 import { OutboxMessage } from './outbox-message';
 
 export interface NewEvent<T extends EventType> {
@@ -12,17 +13,8 @@ export interface NewEvent<T extends EventType> {
   causationId?: string;
   /** W3C trace context to continue; a new trace is started when absent. */
   traceparent?: string;
-}
-
-/** A new W3C traceparent: version 00, random trace and span ids, sampled. */
-export function newTraceparent(traceId = randomBytes(16).toString('hex')): string {
-  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
-}
-
-/** A child span of `traceparent`: same trace id, new span id. */
-export function childTraceparent(traceparent: string | undefined): string {
-  const traceId = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent ?? '')?.[1];
-  return newTraceparent(traceId);
+  /** The X-Request-ID of the HTTP request the flow started with, carried along for the logs. */
+  requestId?: string;
 }
 
 /** Builds the envelope and Kafka message of docs/events.md: keyed by order id, versioned, traced. */
@@ -55,6 +47,7 @@ export function toOutboxMessage<T extends EventType>(
         [EventHeaders.version]: String(envelope.version),
         [EventHeaders.correlationId]: envelope.correlationId,
         [EventHeaders.traceparent]: childTraceparent(event.traceparent),
+        ...(event.requestId ? { [EventHeaders.requestId]: event.requestId } : {}),
       },
     },
   };

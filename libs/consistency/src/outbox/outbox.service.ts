@@ -8,6 +8,7 @@ import { EventTooLargeError, InvalidEventError, messageBytes, OutboxMessage } fr
 import { NewEvent, toOutboxMessage } from './event-envelope';
 import { laneOf } from './lane';
 import { currentMessage } from '../platform/message-context';
+import { currentRequest } from '../platform/request-context';
 import { OutboxSignal } from './outbox-signal';
 
 /** Where business code puts the events its transaction announces; the relay alone publishes them. */
@@ -23,15 +24,18 @@ export class OutboxService {
 
   /**
    * Writes a saga event into the outbox in the caller's transaction. Inside a Kafka handler the
-   * event inherits the handled event's correlation id and trace, and names it as its cause. An event
+   * event inherits the handled event's correlation id, trace and request id, and names it as its
+   * cause; inside an HTTP request, the request's trace and X-Request-ID. An event
    * its consumers would have to dead-letter is refused here, so a bug can never publish one.
    */
   async enqueue<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
     const cause = currentMessage();
+    const request = currentRequest();
     const { envelope, message } = toOutboxMessage({
       correlationId: cause?.envelope.correlationId,
       causationId: cause?.envelope.id,
-      traceparent: cause?.traceparent,
+      traceparent: cause ? cause.traceparent : request?.traceparent,
+      requestId: cause ? cause.requestId : request?.requestId,
       ...event,
     });
     const problem = envelopeProblem(envelope) ?? payloadProblem(envelope.type, envelope.payload);

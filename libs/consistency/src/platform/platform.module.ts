@@ -6,13 +6,14 @@ import { DataSourceOptions } from 'typeorm';
 import { DatabaseOptions } from './database/database.options';
 import { serviceDataSourceOptions } from './database/data-source-options';
 import { createKafka } from './kafka/create-kafka';
-import { currentMessage } from './message-context';
+import { LogFormat, loggerParams } from './logging/log-options';
 import { KAFKA, METRICS_REGISTRY } from './tokens';
 
 export interface PlatformOptions {
   /** Names the process in logs, metrics, Kafka and `pg_stat_activity`. */
   service: string;
   logLevel: string;
+  logFormat: LogFormat;
   databaseUrl: string;
   database: DatabaseOptions;
   entities: NonNullable<DataSourceOptions['entities']>;
@@ -31,32 +32,9 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: options.logLevel,
-            base: { service: options.service },
-            // Every line logged while handling an event carries its order and trace.
-            mixin: () => {
-              const message = currentMessage();
-              return message
-                ? {
-                    orderId: message.envelope.orderId,
-                    correlationId: message.envelope.correlationId,
-                    eventId: message.envelope.id,
-                    traceparent: message.traceparent,
-                  }
-                : {};
-            },
-            // Credentials never reach the logs, whatever the log level.
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-              censor: '[redacted]',
-            },
-            autoLogging: {
-              ignore: (request) => request.url?.startsWith('/health') === true || request.url === '/metrics',
-            },
-          },
-        }),
+        LoggerModule.forRoot(
+          loggerParams({ service: options.service, level: options.logLevel, format: options.logFormat }),
+        ),
         TypeOrmModule.forRoot(
           serviceDataSourceOptions({
             databaseUrl: options.databaseUrl,

@@ -57,6 +57,7 @@ export class ConsistencyModule {
         PlatformModule.forRoot({
           service: config.service,
           logLevel: config.logLevel,
+          logFormat: config.logFormat,
           databaseUrl: config.databaseUrl,
           database: config.database,
           entities,

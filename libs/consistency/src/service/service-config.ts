@@ -4,6 +4,7 @@ import { AuthOptions, loadAuthOptions } from '../auth/auth.options';
 import { FaultAction, FaultPoint, LIBRARY_FAULT_POINTS, parseFaultPoints } from '../faults/fault-points';
 import { LockOptions, loadLockOptions } from '../lock/lock.options';
 import { DatabaseOptions, loadDatabaseOptions } from '../platform/database/database.options';
+import { LOG_FORMATS, LogFormat } from '../platform/logging/log-options';
 import { LifecycleOptions, loadLifecycleOptions } from './health/lifecycle.options';
 import { HttpOptions, loadHttpOptions } from '../http/http.options';
 import { IdempotencyOptions, loadIdempotencyOptions } from '../idempotency/idempotency.options';
@@ -25,6 +26,7 @@ export interface ServiceConfig {
   kafkaBrokers: string[];
   nodeEnv: 'development' | 'test' | 'production';
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: LogFormat;
   outbox: OutboxOptions;
   consumer: ConsumerOptions;
   idempotency: IdempotencyOptions;
@@ -93,6 +95,11 @@ export function loadServiceConfig(manifest: ServiceManifest, env: NodeJS.Process
       KAFKA_BROKERS: brokerList({ desc: 'Kafka bootstrap servers, host:port[,host:port]' }),
       NODE_ENV: str({ choices: ['development', 'test', 'production'] as const, default: 'development' }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
+      LOG_FORMAT: str({
+        choices: LOG_FORMATS,
+        default: undefined,
+        desc: 'json, or pretty (coloured, one line per entry) for people; default: pretty on a terminal',
+      }),
       HTTP_DOCS_ENABLED: bool({
         default: undefined,
         desc: 'serve the OpenAPI description at /docs (default: not in production)',
@@ -109,6 +116,7 @@ export function loadServiceConfig(manifest: ServiceManifest, env: NodeJS.Process
     kafkaBrokers: clean.KAFKA_BROKERS,
     nodeEnv: clean.NODE_ENV,
     logLevel: clean.LOG_LEVEL,
+    logFormat: clean.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
     outbox: loadOutboxOptions(env),
     consumer: loadConsumerOptions(env),
     idempotency: loadIdempotencyOptions(env),

@@ -1,25 +1,22 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
 import { Logger } from '@nestjs/common';
+import { kafkaLogLevel } from './kafka-log';
 
 export interface KafkaConnectionOptions {
   clientId: string;
   brokers: string[];
 }
 
-const levelNames: Record<number, 'error' | 'warn' | 'log' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'log',
-  [logLevel.DEBUG]: 'debug',
-};
-
-/** kafkajs logs through Nest's logger so its lines land in the same structured output. */
+/**
+ * kafkajs logs through Nest's logger so its lines land in the same structured output, with the
+ * conditions that recover by themselves lowered from error (kafka-log.ts).
+ */
 function nestLogCreator() {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, ...extra } = log;
       const logger = new Logger(`kafkajs:${namespace}`);
-      logger[levelNames[level] ?? 'log']({ msg: message, ...extra });
+      logger[kafkaLogLevel(level, message, extra.error)]({ msg: message, ...extra });
     };
 }
 
