@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../scripts/infra/layout';
-import { printTable } from './stats';
+import { format, printTable } from './stats';
 
 /**
  * `npm run bench [-- relay|hot-sku|saga …]`: runs the chosen benchmarks (all by default) one after
@@ -43,7 +43,14 @@ function summary(): Array<Array<string | number>> {
   }
   const saga = newest('saga') as
     | {
-        levels: Array<{ targetRate: number; p50: number; p99: number }>;
+        levels: Array<{
+          targetRate: number;
+          p50: number;
+          p99: number;
+          clientP50?: number;
+          clientP99?: number;
+          perOrder?: { statements?: number; commits: number; cpuMs: number };
+        }>;
         sustainedRate: number | null;
         overload?: { rate: number; cancelled: number; p99: number };
         restarts?: Array<{ service: string; signal: string; firstAnswerMs: number }>;
@@ -53,6 +60,22 @@ function summary(): Array<Array<string | number>> {
   if (at100) {
     rows.push(['saga p50 ms at 100 orders/s', at100.p50, '≤ 30']);
     rows.push(['saga p99 ms at 100 orders/s', at100.p99, '≤ 120']);
+    if (at100.clientP50 !== undefined && at100.clientP99 !== undefined) {
+      rows.push([
+        'client POST → outcome p50 / p99 ms at 100/s',
+        `${format(at100.clientP50)} / ${format(at100.clientP99)}`,
+        '≤ 30 / ≤ 120',
+      ]);
+    }
+    if (at100.perOrder) {
+      const { statements, commits, cpuMs } = at100.perOrder;
+      rows.push([
+        'SQL statements / commits per order at 100/s',
+        `${statements === undefined ? 'n/a' : format(statements)} / ${format(commits)}`,
+        '≤ 25 / ≤ 8',
+      ]);
+      rows.push(['CPU ms per order at 100/s, all processes', cpuMs, '≤ 6']);
+    }
   }
   if (saga) {
     rows.push(['saga sustained orders/s (p99 < 500 ms, all completed)', saga.sustainedRate ?? 0, '≥ 250']);

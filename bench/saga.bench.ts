@@ -16,6 +16,7 @@ import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
 import { SERVICE_NAMES, ServiceName } from '../scripts/services';
 import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
+import { SqlCounter } from './sql-stats';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -72,6 +73,11 @@ interface LevelResult {
   p99: number;
   max: number;
   cpuSeconds: Record<string, number>;
+  /** Per accepted order: statements and commits of the service databases, CPU ms of every process. */
+  perOrder: { statements?: number; commits: number; cpuMs: number };
+  /** POST sent → terminal status seen by a client following the order with long polls. */
+  clientP50: number;
+  clientP99: number;
 }
 
 /** Several runs of one level as one: counts summed, so any loss shows, the rest as medians. */
@@ -93,6 +99,15 @@ function combine(runs: LevelResult[]): LevelResult {
     p95: mid((run) => run.p95),
     p99: mid((run) => run.p99),
     max: mid((run) => run.max),
+    perOrder: {
+      statements: runs.every((run) => run.perOrder.statements !== undefined)
+        ? mid((run) => run.perOrder.statements ?? 0)
+        : undefined,
+      commits: mid((run) => run.perOrder.commits),
+      cpuMs: mid((run) => run.perOrder.cpuMs),
+    },
+    clientP50: mid((run) => run.clientP50),
+    clientP99: mid((run) => run.clientP99),
     cpuSeconds: Object.fromEntries(
       Object.keys(runs[0].cpuSeconds).map((name) => [name, mid((run) => run.cpuSeconds[name])]),
     ),
@@ -212,6 +227,7 @@ const CUSTOMERS = 500;
 interface Probes {
   databases: Record<ServiceName, Client>;
   brokers: string[];
+  sql: SqlCounter;
 }
 
 /** Events not yet handled, over all services. */
@@ -234,10 +250,33 @@ async function level(
   const accepted: string[] = [];
   const counts = { errors: 0, shedResponses: 0, shed: 0 };
   const cpuBefore = cpuSnapshot(stack);
+  const sqlBefore = await probes.sql.snapshot();
+  /** Queries this bench itself sends to the service databases, taken off the counts. */
+  let ownQueries = 0;
+  const clientLatencies: number[] = [];
+  const following: Array<Promise<void>> = [];
   const started = performance.now();
   const inFlight: Array<Promise<void>> = [];
+  /** A client that learns the outcome the way the README recommends: long polls until it is terminal. */
+  const follow = async (orderId: string, sentAt: number, headers: { authorization: string }): Promise<void> => {
+    const deadline = performance.now() + 120_000;
+    while (performance.now() < deadline) {
+      const response = await fetch(`${stack.url('order')}/orders/${orderId}?wait=20s`, { headers }).catch(
+        () => undefined,
+      );
+      const status = response?.ok ? ((await response.json()) as { status: string }).status : undefined;
+      if (status === 'COMPLETED' || status === 'CANCELLED') {
+        clientLatencies.push(performance.now() - sentAt);
+        return;
+      }
+      if (!response?.ok) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
   const place = async (i: number): Promise<void> => {
     const key = randomUUID();
+    const sentAt = performance.now();
     for (let attempt = 0; ; attempt++) {
       const response = await fetch(`${stack.url('order')}/orders`, {
         method: 'POST',
@@ -250,7 +289,9 @@ async function level(
       });
       const shedFor = retryAfterMs(response);
       if (response.status === 202) {
-        accepted.push(((await response.json()) as { orderId: string }).orderId);
+        const { orderId } = (await response.json()) as { orderId: string };
+        accepted.push(orderId);
+        following.push(follow(orderId, sentAt, customers[i % CUSTOMERS]));
         return;
       }
       if (shedFor === undefined) {
@@ -289,6 +330,7 @@ async function level(
     'the saga backlog to drain',
     async () => {
       const [finished, left] = [await terminal(), await backlog(probes)];
+      ownQueries += 1 + SERVICE_NAMES.length;
       if (finished > progress.finished || left < progress.left) {
         progress = { finished, left, at: performance.now() };
       }
@@ -298,6 +340,12 @@ async function level(
     { timeoutMs: 30 * 60_000, intervalMs: 500 },
   );
   const cpuAfter = cpuSnapshot(stack);
+  const sqlAfter = await probes.sql.snapshot();
+  await Promise.all(following);
+  const cpuSecondsUsed = Object.fromEntries(
+    Object.keys(cpuAfter).map((name) => [name, cpuAfter[name] - cpuBefore[name]]),
+  );
+  const perAccepted = (count: number) => count / Math.max(1, accepted.length);
   const { rows } = await orders.query<{ ms: number }>(
     `SELECT extract(epoch FROM s.at - o.created_at) * 1000 AS ms
      FROM orders o JOIN saga_steps s ON s.order_id = o.id AND s.step = 'order' AND s.status = 'COMPLETED'
@@ -323,7 +371,17 @@ async function level(
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
     max: percentile(latencies, 100),
-    cpuSeconds: Object.fromEntries(Object.keys(cpuAfter).map((name) => [name, cpuAfter[name] - cpuBefore[name]])),
+    cpuSeconds: cpuSecondsUsed,
+    perOrder: {
+      statements:
+        sqlAfter.statements === undefined || sqlBefore.statements === undefined
+          ? undefined
+          : perAccepted(sqlAfter.statements - sqlBefore.statements - ownQueries),
+      commits: perAccepted(sqlAfter.commits - sqlBefore.commits - ownQueries),
+      cpuMs: perAccepted(Object.values(cpuSecondsUsed).reduce((sum, seconds) => sum + seconds, 0) * 1000),
+    },
+    clientP50: percentile(clientLatencies, 50),
+    clientP99: percentile(clientLatencies, 99),
   };
 }
 
@@ -340,7 +398,11 @@ async function main(): Promise<void> {
       new Client({ connectionString: process.env[`${envPrefix(service)}_DATABASE_URL`] }),
     ]),
   ) as Record<ServiceName, Client>;
-  const probes: Probes = { databases, brokers: String(process.env.KAFKA_BROKERS).split(',') };
+  const sql = await SqlCounter.open(
+    String(process.env.POSTGRES_ADMIN_URL),
+    SERVICE_NAMES.map((service) => String(process.env[`${envPrefix(service)}_DATABASE_URL`])),
+  );
+  const probes: Probes = { databases, brokers: String(process.env.KAFKA_BROKERS).split(','), sql };
   try {
     await Promise.all(Object.values(databases).map((client) => client.connect()));
     const customers = await Promise.all(Array.from({ length: CUSTOMERS }, (_, index) => authHeaders(`bench-${index}`)));
@@ -417,6 +479,18 @@ async function main(): Promise<void> {
       ],
     );
     printTable(
+      'Per accepted order (service databases, all six processes; client = POST sent → outcome seen by a long-polling client)',
+      ['load', 'statements', 'commits', 'CPU ms', 'client p50 ms', 'client p99 ms'],
+      [...levels, ...steps, overload].map((result) => [
+        `${result.targetRate}/s × ${result.seconds} s`,
+        result.perOrder.statements ?? 'n/a',
+        result.perOrder.commits,
+        result.perOrder.cpuMs,
+        result.clientP50,
+        result.clientP99,
+      ]),
+    );
+    printTable(
       `Restarts (median of ${RESTARTS}; from spawning the process)`,
       ['service', 'stopped by', 'first answer ms', 'consuming again ms'],
       restartResults.map((result) => [result.service, result.signal, result.firstAnswerMs, result.consumingMs]),
@@ -435,7 +509,7 @@ async function main(): Promise<void> {
       restarts: restartResults,
     });
   } finally {
-    await Promise.all(Object.values(databases).map((client) => client.end()));
+    await Promise.all([...Object.values(databases), sql].map((client) => client.end()));
     await stack.stop();
   }
 }

@@ -23,7 +23,7 @@ export function printTable(title: string, header: string[], rows: Array<Array<st
   }
 }
 
-function format(value: number): string {
+export function format(value: number): string {
   if (!Number.isFinite(value)) {
     return '-';
   }
