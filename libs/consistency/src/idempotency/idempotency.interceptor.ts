@@ -17,6 +17,7 @@ import type { IdempotencyOptions } from './idempotency.options';
 import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
+import { IdempotencyMetrics, IdempotencyOutcome } from './idempotency.metrics';
 import { requestFingerprint } from './request-fingerprint';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -45,6 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly transactions: TransactionHost,
     private readonly faults: FaultInjector,
     @Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions,
+    private readonly metrics: IdempotencyMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -63,38 +65,59 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new BadRequestException(`the Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}`);
     }
     const fingerprint = requestFingerprint(request.method, request.path, request.body);
+    // Counted once the transaction has settled: a request is new or replayed only if it committed.
+    let outcome: IdempotencyOutcome | undefined;
+    const counted = <T>(work: Promise<T>) =>
+      work.then(
+        (result) => {
+          if (outcome) {
+            this.metrics.outcome(outcome);
+          }
+          return result;
+        },
+        (error: unknown) => {
+          if (outcome === 'in-flight' || outcome === 'mismatch') {
+            this.metrics.outcome(outcome);
+          }
+          throw error;
+        },
+      );
 
     return from(
-      this.transactions.run(async () => {
-        const manager = this.transactions.manager;
-        const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
-          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
-          [JSON.stringify(['idempotency', client, key])],
-        );
-        if (!locked) {
-          throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
-        }
-        await this.faults.hit('idempotency.after-key-locked');
-        const [stored] = await manager.query<StoredResponse[]>(
-          `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
+      counted(
+        this.transactions.run(async () => {
+          const manager = this.transactions.manager;
+          const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
+            'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+            [JSON.stringify(['idempotency', client, key])],
+          );
+          if (!locked) {
+            outcome = 'in-flight';
+            throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
+          }
+          await this.faults.hit('idempotency.after-key-locked');
+          const [stored] = await manager.query<StoredResponse[]>(
+            `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
            WHERE client_id = $1 AND key = $2 AND expires_at > now()`,
-          [client, key],
-        );
-        if (stored) {
-          if (stored.fingerprint !== fingerprint) {
-            throw new UnprocessableEntityException(
-              'this Idempotency-Key was already used with a different request; use a new key',
-            );
+            [client, key],
+          );
+          if (stored) {
+            if (stored.fingerprint !== fingerprint) {
+              outcome = 'mismatch';
+              throw new UnprocessableEntityException(
+                'this Idempotency-Key was already used with a different request; use a new key',
+              );
+            }
+            for (const [name, value] of Object.entries(stored.response_headers)) {
+              response.setHeader(name, value);
+            }
+            response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
+            outcome = 'replayed';
+            return stored.response_body;
           }
-          for (const [name, value] of Object.entries(stored.response_headers)) {
-            response.setHeader(name, value);
-          }
-          response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
-          return stored.response_body;
-        }
-        const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-        await manager.query(
-          `INSERT INTO idempotency_keys
+          const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          await manager.query(
+            `INSERT INTO idempotency_keys
              (client_id, key, fingerprint, response_status, response_body, response_headers, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
            ON CONFLICT (client_id, key) DO UPDATE
@@ -102,18 +125,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
                  response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
                  created_at = now(), expires_at = EXCLUDED.expires_at
              WHERE idempotency_keys.expires_at <= now()`,
-          [
-            client,
-            key,
-            fingerprint,
-            response.statusCode,
-            JSON.stringify(body ?? null),
-            JSON.stringify(replayedHeaders(response)),
-            this.options.ttlSeconds,
-          ],
-        );
-        return body;
-      }),
+            [
+              client,
+              key,
+              fingerprint,
+              response.statusCode,
+              JSON.stringify(body ?? null),
+              JSON.stringify(replayedHeaders(response)),
+              this.options.ttlSeconds,
+            ],
+          );
+          outcome = 'new';
+          return body;
+        }),
+      ),
     );
   }
 }
