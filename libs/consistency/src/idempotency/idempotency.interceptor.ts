@@ -17,7 +17,7 @@ import type { IdempotencyOptions } from './idempotency.options';
 import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
-import { IdempotencyMetrics, IdempotencyOutcome } from './idempotency.metrics';
+import { IdempotencyMetrics } from './idempotency.metrics';
 import { requestFingerprint } from './request-fingerprint';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -65,59 +65,41 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new BadRequestException(`the Idempotency-Key header must be ${IDEMPOTENCY_KEY_RULE}`);
     }
     const fingerprint = requestFingerprint(request.method, request.path, request.body);
-    // Counted once the transaction has settled: a request is new or replayed only if it committed.
-    let outcome: IdempotencyOutcome | undefined;
-    const counted = <T>(work: Promise<T>) =>
-      work.then(
-        (result) => {
-          if (outcome) {
-            this.metrics.outcome(outcome);
-          }
-          return result;
-        },
-        (error: unknown) => {
-          if (outcome === 'in-flight' || outcome === 'mismatch') {
-            this.metrics.outcome(outcome);
-          }
-          throw error;
-        },
-      );
 
     return from(
-      counted(
-        this.transactions.run(async () => {
-          const manager = this.transactions.manager;
-          const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
-            'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
-            [JSON.stringify(['idempotency', client, key])],
-          );
-          if (!locked) {
-            outcome = 'in-flight';
-            throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
-          }
-          await this.faults.hit('idempotency.after-key-locked');
-          const [stored] = await manager.query<StoredResponse[]>(
-            `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
+      this.transactions.run(async () => {
+        const manager = this.transactions.manager;
+        const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
+          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
+          [JSON.stringify(['idempotency', client, key])],
+        );
+        if (!locked) {
+          this.metrics.outcome('in-flight');
+          throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
+        }
+        await this.faults.hit('idempotency.after-key-locked');
+        const [stored] = await manager.query<StoredResponse[]>(
+          `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
            WHERE client_id = $1 AND key = $2 AND expires_at > now()`,
-            [client, key],
-          );
-          if (stored) {
-            if (stored.fingerprint !== fingerprint) {
-              outcome = 'mismatch';
-              throw new UnprocessableEntityException(
-                'this Idempotency-Key was already used with a different request; use a new key',
-              );
-            }
-            for (const [name, value] of Object.entries(stored.response_headers)) {
-              response.setHeader(name, value);
-            }
-            response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
-            outcome = 'replayed';
-            return stored.response_body;
+          [client, key],
+        );
+        if (stored) {
+          if (stored.fingerprint !== fingerprint) {
+            this.metrics.outcome('mismatch');
+            throw new UnprocessableEntityException(
+              'this Idempotency-Key was already used with a different request; use a new key',
+            );
           }
-          const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
-          await manager.query(
-            `INSERT INTO idempotency_keys
+          for (const [name, value] of Object.entries(stored.response_headers)) {
+            response.setHeader(name, value);
+          }
+          response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
+          this.transactions.afterCommit(() => this.metrics.outcome('replayed'));
+          return stored.response_body;
+        }
+        const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        await manager.query(
+          `INSERT INTO idempotency_keys
              (client_id, key, fingerprint, response_status, response_body, response_headers, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
            ON CONFLICT (client_id, key) DO UPDATE
@@ -125,20 +107,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
                  response_body = EXCLUDED.response_body, response_headers = EXCLUDED.response_headers,
                  created_at = now(), expires_at = EXCLUDED.expires_at
              WHERE idempotency_keys.expires_at <= now()`,
-            [
-              client,
-              key,
-              fingerprint,
-              response.statusCode,
-              JSON.stringify(body ?? null),
-              JSON.stringify(replayedHeaders(response)),
-              this.options.ttlSeconds,
-            ],
-          );
-          outcome = 'new';
-          return body;
-        }),
-      ),
+          [
+            client,
+            key,
+            fingerprint,
+            response.statusCode,
+            JSON.stringify(body ?? null),
+            JSON.stringify(replayedHeaders(response)),
+            this.options.ttlSeconds,
+          ],
+        );
+        // Counted once committed: a request whose transaction fails was not new after all.
+        this.transactions.afterCommit(() => this.metrics.outcome('new'));
+        return body;
+      }),
     );
   }
 }
