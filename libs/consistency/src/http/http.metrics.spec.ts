@@ -16,6 +16,9 @@ describe('requestLabels', () => {
 
   it('when no route took the request, then one series stands for every such path', () => {
     expect(requestLabels(request('GET'), 404).route).toBe('unmatched');
+    // What a middleware registered for every path leaves on a request no route took.
+    expect(requestLabels(request('GET', '/{*path}'), 404).route).toBe('unmatched');
+    expect(requestLabels(request('GET', '/orders/{*rest}'), 200).route).toBe('/orders/{*rest}');
   });
 
   it('when the method is unusual, then it is counted as other', () => {

@@ -2,6 +2,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Histogram, Registry } from 'prom-client';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/**
+ * A root wildcard (`/{*path}`) is middleware registered for every path (request logging), not a
+ * route: it is what stays on a request that no route took.
+ */
+const CATCH_ALL = /^\/\{?\*[A-Za-z_$][\w$]*\}?$/;
 
 /** The labels of one answered request: its route template (never the raw path), method and status class. */
 export function requestLabels(
@@ -11,7 +16,7 @@ export function requestLabels(
   const route = (request.route as { path?: unknown } | undefined)?.path;
   return {
     // Refused before routing (body too large, hostile query) or no route at all: one series, not one per path.
-    route: typeof route === 'string' ? `${request.baseUrl}${route}` : 'unmatched',
+    route: typeof route === 'string' && !CATCH_ALL.test(route) ? `${request.baseUrl}${route}` : 'unmatched',
     method: METHODS.has(request.method) ? request.method : 'other',
     status_class: `${Math.floor(status / 100)}xx`,
   };

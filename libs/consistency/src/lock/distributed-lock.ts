@@ -56,9 +56,10 @@ export class DistributedLock {
       return await work({ key, fencingToken: acquired[0].token });
     } finally {
       // No row left means a newer holder took the key over, which it can only do once the lease expired.
+      // (A SELECT around the DELETE: TypeORM answers a bare DELETE with [rows, count].)
       const released = await this.dataSource.query<Array<{ expired: boolean }>>(
-        `DELETE FROM distributed_locks WHERE key = $1 AND owner = $2
-         RETURNING expires_at <= clock_timestamp() AS expired`,
+        `WITH released AS (DELETE FROM distributed_locks WHERE key = $1 AND owner = $2 RETURNING expires_at)
+         SELECT expires_at <= clock_timestamp() AS expired FROM released`,
         [key, owner],
       );
       this.metrics.released(entity, performance.now() - since, ttlMs, released[0]?.expired ?? true);
