@@ -36,6 +36,8 @@ export class DistributedLock {
     const entity = lockEntity(key);
     this.metrics.known(entity);
     const owner = randomUUID();
+    // From before the lease is asked for: the hold this measures always covers the lease's own lifetime.
+    const since = performance.now();
     // The pool, not the caller's transaction: the lease must be visible to other contenders at once.
     const acquired = await this.dataSource.query<Array<{ token: string }>>(
       `INSERT INTO distributed_locks (key, owner, fencing_token, expires_at)
@@ -51,7 +53,6 @@ export class DistributedLock {
       throw new LockAcquireFailedError(`${key} is held by another owner`);
     }
     this.metrics.outcome(entity, 'acquired');
-    const since = performance.now();
     try {
       return await work({ key, fencingToken: acquired[0].token });
     } finally {
