@@ -22,6 +22,9 @@ async function main(): Promise<void> {
       }
     },
   });
+  for (const [service, running] of Object.entries(stack.services)) {
+    log(`${service.padEnd(12)} metrics at ${running.url}/metrics`);
+  }
   log('ready; press Ctrl-C to stop everything');
   let stopping = false;
   const shutdown = () => {

@@ -6,6 +6,7 @@ import { EventPayloads, EventType } from '@app/contracts';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
+import { metricLabels, metricValue, scrape } from '../support/metrics';
 
 /** Every wait on PostgreSQL is bounded: a held lock or a small pool slows a service, never hangs it. */
 describe('database timeouts', () => {
@@ -57,6 +58,7 @@ describe('database timeouts', () => {
     const sku = `LOCKED-${randomUUID().slice(0, 8)}`;
     const holder = await connect('inventory');
     const database = await connect('inventory');
+    let stalledPartition = '';
     try {
       await database.query('INSERT INTO stock_items (sku, available, reserved) VALUES ($1, 5, 0)', [sku]);
       await holder.query('BEGIN');
@@ -80,6 +82,12 @@ describe('database timeouts', () => {
       expect(health).toContain('order.events/');
       const metrics = await (await fetch(`${inventory.url}/metrics`)).text();
       expect(metrics).toMatch(/consumer_partition_stalled_seconds\{[^}]*topic="order.events"[^}]*\} [1-9]/);
+      // The stalled partition's waiting message, and how old it is (at least the stall threshold).
+      const [stalled] = metricLabels(metrics, 'consumer_partition_stalled_seconds', { topic: 'order.events' });
+      stalledPartition = stalled.partition;
+      const partition = { topic: 'order.events', partition: stalledPartition };
+      expect(metricValue(metrics, 'consumer_lag_messages', partition)).toBeGreaterThanOrEqual(1);
+      expect(metricValue(metrics, 'consumer_oldest_unprocessed_age_seconds', partition)).toBeGreaterThanOrEqual(1.5);
       expect(inventory.output()).toContain('canceling statement due to lock timeout');
       const { rows: waiting } = await database.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
       expect(waiting).toEqual([]);
@@ -99,6 +107,18 @@ describe('database timeouts', () => {
       await waitFor(
         '/health to recover',
         async () => ((await fetch(`${inventory.url}/health`)).status === 200 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      await waitFor(
+        'the partition to show nothing waiting',
+        async () => {
+          const text = await scrape(inventory.url);
+          const partition = { topic: 'order.events', partition: stalledPartition };
+          return metricValue(text, 'consumer_lag_messages', partition) === 0 &&
+            metricValue(text, 'consumer_oldest_unprocessed_age_seconds', partition) === 0
+            ? true
+            : undefined;
+        },
         { timeoutMs: 30_000, intervalMs: 200 },
       );
       const { rows } = await database.query('SELECT available, reserved FROM stock_items WHERE sku = $1', [sku]);

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { DistributedLock, LockAcquireFailedError, LockLease, StaleFencingTokenError } from '@app/consistency';
+import { Registry } from 'prom-client';
+import {
+  DistributedLock,
+  LockAcquireFailedError,
+  LockLease,
+  METRICS_REGISTRY,
+  StaleFencingTokenError,
+} from '@app/consistency';
 import { InvalidLockRequestError } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';
 import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
 import { createTestDatabase } from '../../scripts/harness/test-database';
+import { metricValue } from '../support/metrics';
 
 describe('guarded distributed lock', () => {
   const infra = testInfra();
@@ -25,6 +33,23 @@ describe('guarded distributed lock', () => {
     await app?.app.close();
     await database?.drop();
   });
+
+  /** The app's `/metrics` text. */
+  const metrics = () => app.app.get<Registry>(METRICS_REGISTRY).metrics();
+
+  async function expired(key: string): Promise<void> {
+    await waitFor(
+      `the lease of ${key} to expire`,
+      async () => {
+        const [row] = await app.dataSource.query<Array<{ expired: boolean }>>(
+          'SELECT expires_at <= clock_timestamp() AS expired FROM distributed_locks WHERE key = $1',
+          [key],
+        );
+        return row.expired ? true : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 20 },
+    );
+  }
 
   it('when two contenders race for one key, then one runs and the other gets LockAcquireFailedError', async () => {
     const key = `lock:shipment:${randomUUID()}`;
@@ -111,5 +136,61 @@ describe('guarded distributed lock', () => {
     await expect(lock.withLock('lock:order:1', { ttlMs }, () => Promise.resolve())).rejects.toThrow(
       'from 1 to 10000 (LOCK_MAX_TTL_MS)',
     );
+  });
+
+  it('when a key is held, then /metrics counts the holder as acquired, the contender as failed, and the hold against its TTL', async () => {
+    // Entities of their own: every count below belongs to this test alone.
+    const key = `lock:held-probe:${randomUUID()}`;
+    await lock.withLock(key, { ttlMs: 5000 }, async () => {
+      await expect(lock.withLock(key, { ttlMs: 5000 }, () => Promise.resolve())).rejects.toThrow(
+        LockAcquireFailedError,
+      );
+    });
+    const text = await metrics();
+    const entity = { entity: 'held-probe' };
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'acquired' })).toBe(1);
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'failed' })).toBe(1);
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'stale-fence' })).toBe(0);
+    expect(metricValue(text, 'lock_lease_expirations_total', entity)).toBe(0);
+    expect(metricValue(text, 'lock_held_seconds_count', entity)).toBe(1);
+    expect(metricValue(text, 'lock_held_ttl_ratio_bucket', { ...entity, le: '0.5' })).toBe(1);
+  });
+
+  it('when a lease expires under its holder and a newer holder writes, then /metrics counts the stale fence and the expiration', async () => {
+    const key = `lock:expiry-probe:${randomUUID()}`;
+    const resource = `carrier-booking:${key}`;
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let leased!: () => void;
+    const hasLease = new Promise<void>((resolve) => (leased = resolve));
+    const stale = lock.withLock(key, { ttlMs: 200 }, async (lease) => {
+      leased();
+      await paused;
+      await app.transactions.run(() => lock.fence(resource, lease));
+    });
+    await hasLease;
+    await expired(key);
+    await lock.withLock(key, { ttlMs: 5000 }, async (fresh) => {
+      await app.transactions.run(() => lock.fence(resource, fresh));
+      resume();
+      await expect(stale).rejects.toThrow(StaleFencingTokenError);
+    });
+
+    const text = await metrics();
+    const entity = { entity: 'expiry-probe' };
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'acquired' })).toBe(2);
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'stale-fence' })).toBe(1);
+    expect(metricValue(text, 'lock_lease_expirations_total', entity)).toBe(1);
+    // The stale holder outlived its TTL; the fresh one did not.
+    expect(metricValue(text, 'lock_held_ttl_ratio_count', entity)).toBe(2);
+    expect(metricValue(text, 'lock_held_ttl_ratio_bucket', { ...entity, le: '1' })).toBe(1);
+  });
+
+  it('when a lease runs out while its holder works and nobody takes the key, then the expiration is still counted', async () => {
+    const key = `lock:lapse-probe:${randomUUID()}`;
+    await lock.withLock(key, { ttlMs: 100 }, () => expired(key));
+    const text = await metrics();
+    expect(metricValue(text, 'lock_lease_expirations_total', { entity: 'lapse-probe' })).toBe(1);
+    expect(metricValue(text, 'lock_acquisitions_total', { entity: 'lapse-probe', outcome: 'acquired' })).toBe(1);
   });
 });

@@ -8,6 +8,7 @@ import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { TopicReader } from '../../scripts/kafka/topic-reader';
+import { metricValue, scrape } from '../support/metrics';
 
 /** The inventory service as a real process, fed saga events straight onto the topics, in any order. */
 describe('inventory reservation and its compensation through the barrier', () => {
@@ -109,5 +110,35 @@ describe('inventory reservation and its compensation through the barrier', () =>
     const { rows } = await database.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId]);
     expect(rows).toHaveLength(0);
     expect(eventsOf(orderId)).toEqual([]);
+  });
+
+  it('when a compensation arrives poisoned, then it is dead-lettered and /metrics marks it a compensation; a poisoned forward step is not', async () => {
+    const compensation = {
+      topic: Topics.shipping,
+      event_type: 'shipping.failed',
+      reason: 'poison',
+      compensation: 'true',
+    };
+    const forward = { topic: Topics.order, event_type: 'order.created', reason: 'poison', compensation: 'false' };
+    const before = await scrape(inventory.url);
+    // Both series exist before the first dead letter, so an alert's increase() sees it.
+    const compensationsBefore = metricValue(before, 'consumer_dead_letters_total', compensation);
+    const forwardBefore = metricValue(before, 'consumer_dead_letters_total', forward);
+    expect(compensationsBefore).toBeDefined();
+    expect(forwardBefore).toBeDefined();
+
+    await publish('shipping.failed', randomUUID(), { reason: 42 } as unknown as EventPayloads['shipping.failed']);
+    await publish('order.created', randomUUID(), { customerId: 7 } as unknown as EventPayloads['order.created']);
+    // At least: a poisoned message left on the topics by an earlier suite would count too.
+    await waitFor(
+      'inventory to dead-letter both, each under its own label',
+      async () => {
+        const text = await scrape(inventory.url);
+        const forwardNow = metricValue(text, 'consumer_dead_letters_total', forward) ?? 0;
+        const compensationsNow = metricValue(text, 'consumer_dead_letters_total', compensation) ?? 0;
+        return forwardNow > forwardBefore! && compensationsNow > compensationsBefore! ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
   });
 });

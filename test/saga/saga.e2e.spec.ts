@@ -6,6 +6,7 @@ import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
+import { metricValue, scrape } from '../support/metrics';
 
 interface OrderView {
   orderId: string;
@@ -54,6 +55,11 @@ describe('the order saga end to end', () => {
   const url = (service: ServiceName) => running.get(service)?.url ?? '';
   const query = async <T>(service: ServiceName, sql: string, params: unknown[] = []) =>
     (await databases.get(service)!.query(sql, params)).rows as T[];
+
+  /** Orders cancelled so far for `cause`, by the order service's /metrics. */
+  async function cancellations(cause: 'rejected' | 'shipping-failed' | 'deadline'): Promise<number | undefined> {
+    return metricValue(await scrape(url('order')), 'saga_cancellations_total', { cause });
+  }
 
   async function seed(available: number): Promise<string> {
     const sku = `E2E-${randomUUID().slice(0, 8)}`;
@@ -155,16 +161,21 @@ describe('the order saga end to end', () => {
 
   it('when stock is short, then the order is cancelled with the reason and nothing is held', async () => {
     const sku = await seed(2);
+    const [rejected, deadline] = [await cancellations('rejected'), await cancellations('deadline')];
     const order = await terminal(await place(sku, 3));
     expect(order).toMatchObject({ status: 'CANCELLED', failureReason: expect.stringContaining('out of stock') });
+    expect(await cancellations('rejected')).toBe(rejected! + 1);
+    expect(await cancellations('deadline')).toBe(deadline);
     await expectSettled(order);
     expect(await stock(sku)).toEqual({ available: 2, reserved: 0 });
   });
 
   it('when the destination is not served, then compensation releases the stock and the order is cancelled', async () => {
     const sku = await seed(5);
+    const shippingFailed = await cancellations('shipping-failed');
     const order = await terminal(await place(sku, 2, 'AQ'));
     expect(order).toMatchObject({ status: 'CANCELLED', failureReason: 'destination AQ is not served' });
+    expect(await cancellations('shipping-failed')).toBe(shippingFailed! + 1);
     expect(order.saga.map((s) => `${s.step}:${s.status}`)).toEqual([
       'order:PENDING',
       'inventory:RESERVED',
@@ -217,6 +228,7 @@ describe('the order saga end to end', () => {
   it('when shipping is down past the step deadline, then the scanner cancels the saga and its stock is released', async () => {
     await stop('shipping');
     const sku = await seed(4);
+    const deadline = await cancellations('deadline');
     const orderId = await place(sku, 2);
     try {
       const order = await terminal(orderId, STEP_TIMEOUT_MS * 4);
@@ -224,6 +236,7 @@ describe('the order saga end to end', () => {
         status: 'CANCELLED',
         failureReason: 'saga deadline exceeded while STOCK_RESERVED',
       });
+      expect(await cancellations('deadline')).toBe(deadline! + 1);
       expect(order.saga.map((s) => `${s.step}:${s.status}`)).toContain('scanner:DEADLINE_EXCEEDED');
       await waitFor(
         'the reservation to be released',

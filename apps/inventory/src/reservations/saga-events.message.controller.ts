@@ -25,12 +25,12 @@ export class SagaEventsMessageController {
     return this.commitStock.handle(event.orderId);
   }
 
-  @OnEvent('order.cancelled')
+  @OnEvent('order.cancelled', { compensation: true })
   onOrderCancelled(@Payload() event: EventEnvelope<'order.cancelled'>): Promise<void> {
     return this.releaseStock.handle(event.orderId);
   }
 
-  @OnEvent('shipping.failed')
+  @OnEvent('shipping.failed', { compensation: true })
   onShippingFailed(@Payload() event: EventEnvelope<'shipping.failed'>): Promise<void> {
     return this.releaseStock.handle(event.orderId);
   }

@@ -3,7 +3,7 @@ import { currentMessage, FaultInjector, OutboxService, TransactionHost } from '@
 import { OrderTransition, OrderTransitions } from '../orders/order-status';
 import { OrderWaiters } from '../orders/order-waiters';
 import { MovedOrder, OrdersRepository } from '../orders/orders.repository';
-import { OrderSagaMetrics } from './order-saga.metrics';
+import { CancellationCause, OrderSagaMetrics } from './order-saga.metrics';
 import { SagaLogRepository } from './saga-log.repository';
 import { SAGA_OPTIONS } from './saga.options';
 import type { SagaOptions } from './saga.options';
@@ -41,7 +41,7 @@ export class OrderSaga {
 
   async stockRejected(orderId: string, reason: string): Promise<void> {
     await this.log(orderId, 'inventory', 'REJECTED', reason);
-    await this.cancel(orderId, reason);
+    await this.cancel(orderId, reason, 'rejected');
   }
 
   async shipmentScheduled(orderId: string, shipmentId: string): Promise<void> {
@@ -63,7 +63,7 @@ export class OrderSaga {
     const moved = await this.move(orderId, OrderTransitions.shipmentFailed, reason);
     // inventory.events and shipping.events are separate topics: the release may have come first.
     if (moved && (await this.logged(orderId, 'inventory', 'RELEASED'))) {
-      await this.cancel(orderId, reason);
+      await this.cancel(orderId, reason, 'shipping-failed');
     }
   }
 
@@ -72,19 +72,20 @@ export class OrderSaga {
     const order = await this.orders.lock(orderId);
     await this.log(orderId, 'inventory', 'RELEASED');
     if (order?.status === 'COMPENSATING') {
-      await this.cancel(orderId, order.failureReason ?? 'compensated');
+      await this.cancel(orderId, order.failureReason ?? 'compensated', 'shipping-failed');
     }
   }
 
   /** The scanner's move for a saga past its deadline. */
   async expire(orderId: string, status: string): Promise<void> {
     await this.log(orderId, 'scanner', 'DEADLINE_EXCEEDED', `no progress while ${status}`);
-    await this.cancel(orderId, `saga deadline exceeded while ${status}`);
+    await this.cancel(orderId, `saga deadline exceeded while ${status}`, 'deadline');
   }
 
-  private async cancel(orderId: string, reason: string): Promise<void> {
+  private async cancel(orderId: string, reason: string, cause: CancellationCause): Promise<void> {
     const moved = await this.move(orderId, OrderTransitions.cancel, reason);
     if (moved) {
+      this.transactions.afterCommit(() => this.metrics.cancelled(cause));
       await this.faults.hit('saga.before-compensation-publish');
       await this.outbox.enqueue({
         type: 'order.cancelled',

@@ -19,7 +19,8 @@ export class SagaOutcomesMessageController {
     return this.saga.stockRejected(event.orderId, event.payload.reason);
   }
 
-  @OnEvent('inventory.released')
+  // The last step of compensation: the order is CANCELLED and announced only once the stock is back.
+  @OnEvent('inventory.released', { compensation: true })
   onStockReleased(@Payload() event: EventEnvelope<'inventory.released'>): Promise<void> {
     return this.saga.stockReleased(event.orderId);
   }

@@ -18,7 +18,7 @@ export class SagaEventsMessageController {
     return this.bookShipment.handle(event);
   }
 
-  @OnEvent('order.cancelled')
+  @OnEvent('order.cancelled', { compensation: true })
   onOrderCancelled(@Payload() event: EventEnvelope<'order.cancelled'>): Promise<void> {
     return this.cancelShipment.handle(event.orderId);
   }

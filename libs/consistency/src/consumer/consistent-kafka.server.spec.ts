@@ -52,7 +52,7 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 describe('ConsistentKafkaServer', () => {
   let clock = 0;
 
-  function server(env: NodeJS.ProcessEnv = {}) {
+  function server(env: NodeJS.ProcessEnv = {}, registry = new Registry()) {
     const fake = fakeKafka();
     const state = new ConsumerState(() => clock);
     const instance = new ConsistentKafkaServer({
@@ -63,7 +63,7 @@ describe('ConsistentKafkaServer', () => {
       outbox: {} as OutboxService,
       options: loadConsumerOptions(env),
       state,
-      metrics: new ConsumerMetrics(new Registry(), state),
+      metrics: new ConsumerMetrics(registry, state),
       faults: new FaultInjector(),
       maxMessageBytes: 1_000_000,
       upcasters: {},
@@ -135,5 +135,26 @@ describe('ConsistentKafkaServer', () => {
     await instance.close();
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(consumers()).toBe(1);
+  });
+
+  it('when it starts, then every dead-letter series of its topics exists from zero, compensations marked', async () => {
+    const registry = new Registry();
+    const { instance } = server({}, registry);
+    instance.addHandler('order.cancelled', () => Promise.resolve(), true, { versions: [1], compensation: true });
+    instance.addHandler('order.created', () => Promise.resolve(), true, { versions: [1], compensation: false });
+    instance.listen(() => undefined);
+    const text = await registry.getSingleMetricAsString('consumer_dead_letters_total');
+    await instance.close();
+    for (const reason of ['poison', 'retries-exhausted']) {
+      expect(text).toContain(
+        `{topic="order.events",event_type="order.cancelled",reason="${reason}",compensation="true"} 0`,
+      );
+      expect(text).toContain(
+        `{topic="order.events",event_type="order.created",reason="${reason}",compensation="false"} 0`,
+      );
+      expect(text).toContain(`{topic="order.events",event_type="unknown",reason="${reason}",compensation="false"} 0`);
+    }
+    // A type of another topic never becomes a series here.
+    expect(text).not.toContain('inventory.reserved');
   });
 });

@@ -17,7 +17,8 @@ import { stringHeaders } from '../platform/kafka/kafka-headers';
 import { EventContext } from './event-context';
 import { isPermanentFailure } from './failure-policy';
 import { claimInbox, purgeInbox } from '../inbox/inbox';
-import { admit, Admission, GateRules } from './message-gate';
+import { admit, Admission, claimedType, GateRules } from './message-gate';
+import { isCompensation } from './on-event.decorator';
 import { MessageContext, runWithMessage } from '../platform/message-context';
 import { acceptRequestId } from '../platform/request-context';
 import { PartitionProgress } from './partition-progress';
@@ -76,10 +77,11 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
       upcasters: config.upcasters,
       limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: config.options.maxHeaderBytes },
     };
-    config.state.watchPartitions(
-      () => this.progress.stalled(config.options.stallAfterMs),
-      () => this.progress.lag(),
-    );
+    config.state.watchPartitions({
+      stalled: () => this.progress.stalled(config.options.stallAfterMs),
+      lag: () => this.progress.lag(),
+      backlog: () => this.progress.backlog(),
+    });
   }
 
   /**
@@ -89,6 +91,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   listen(callback: (error?: unknown) => void): void {
     this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
+    this.expectDeadLetters();
     this.config.state.starting();
     void this.connect();
     callback();
@@ -221,6 +224,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
         if (this.stopping || !payload.isRunning() || payload.isStale()) {
           break;
         }
+        this.progress.handling(topic, partition, message.timestamp);
         const outcome = await this.process(topic, partition, message);
         this.config.metrics.messages.inc({ topic, outcome });
         await this.config.faults.hit('consumer.after-commit-before-offset-commit');
@@ -246,7 +250,11 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     try {
       admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
     } catch (error) {
-      return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: 0 });
+      return this.deadLetter(
+        failed,
+        { reason: 'poison', error: errorText(error), attempts: 0 },
+        claimedType(failed, this.gate),
+      );
     }
     if (admission.action === 'ignore') {
       return 'ignored';
@@ -262,10 +270,18 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
         });
       } catch (error) {
         if (isPermanentFailure(error)) {
-          return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt });
+          return this.deadLetter(
+            failed,
+            { reason: 'poison', error: errorText(error), attempts: attempt },
+            envelope.type,
+          );
         }
         if (attempt >= this.config.options.maxAttempts) {
-          return this.deadLetter(failed, { reason: 'retries-exhausted', error: errorText(error), attempts: attempt });
+          return this.deadLetter(
+            failed,
+            { reason: 'retries-exhausted', error: errorText(error), attempts: attempt },
+            envelope.type,
+          );
         }
         const delay = backoffDelay(attempt, {
           baseMs: this.config.options.retryBaseMs,
@@ -305,14 +321,23 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
    * in `skipped_messages` and skipped: nothing may stall a partition. A database that does not
    * answer is not such a reason: the error propagates and the message comes again.
    */
-  private async deadLetter(message: FailedMessage, failure: Omit<Failure, 'consumer'>): Promise<Outcome> {
-    const { transactions, outbox, groupId, maxMessageBytes } = this.config;
+  private async deadLetter(
+    message: FailedMessage,
+    failure: Omit<Failure, 'consumer'>,
+    eventType: string | undefined,
+  ): Promise<Outcome> {
+    const { transactions, outbox, groupId, maxMessageBytes, metrics } = this.config;
     const where = `${message.topic}/${message.partition}@${message.offset}`;
-    this.log.error(`dead-lettering ${where} (${failure.reason}): ${failure.error}`);
+    const compensation = eventType !== undefined && isCompensation(this.getHandlers().get(eventType));
+    const labels = { topic: message.topic, eventType: eventType ?? 'unknown', reason: failure.reason, compensation };
+    this.log.error(
+      `dead-lettering ${where}${compensation ? ` (the ${eventType} compensation)` : ''} (${failure.reason}): ${failure.error}`,
+    );
     try {
       await transactions.run(() =>
         outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: groupId }, maxMessageBytes)),
       );
+      metrics.deadLettered(labels);
       return 'dead-lettered';
     } catch (error) {
       if (!isPermanentFailure(error)) {
@@ -328,7 +353,25 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
           `${failure.error}; dead letter: ${errorText(error)}`,
         ),
       );
+      metrics.deadLettered(labels);
       return 'skipped';
+    }
+  }
+
+  /** Every dead-letter series this consumer can produce exists from zero, so alerts see the first one. */
+  private expectDeadLetters(): void {
+    const { topics, metrics } = this.config;
+    for (const topic of topics) {
+      metrics.expectDeadLetters({ topic, eventType: 'unknown', compensation: false });
+    }
+    for (const [type, { topic }] of this.gate.events) {
+      if (topics.includes(topic)) {
+        metrics.expectDeadLetters({
+          topic,
+          eventType: type,
+          compensation: isCompensation(this.getHandlers().get(type)),
+        });
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { StalledPartition } from './partition-progress';
+import { PartitionBacklog, StalledPartition } from './partition-progress';
 
 /** kafkajs errors that mean the broker could not be reached, anywhere in an error's cause chain. */
 const UNREACHABLE = new Set([
@@ -8,13 +8,24 @@ const UNREACHABLE = new Set([
   'KafkaJSRequestTimeoutError',
 ]);
 
-/** What `/health` reports about the service's Kafka consumer. */
+/** How the consumer reports its partitions. */
+export interface PartitionReadings {
+  /** Partitions whose head has not moved past the stall threshold while messages wait. */
+  stalled(): StalledPartition[];
+  /** Messages waiting in the partitions this instance holds, as far as its fetches have seen. */
+  lag(): number;
+  /** Lag and age of the oldest unhandled message, per partition. */
+  backlog(): PartitionBacklog[];
+}
+
+const NO_PARTITIONS: PartitionReadings = { stalled: () => [], lag: () => 0, backlog: () => [] };
+
+/** What `/health` and `/metrics` report about the service's Kafka consumer. */
 export class ConsumerState {
   private joinedGroup = false;
   private consuming = false;
   private failure?: { since: number; reason: string; brokerUnreachable: boolean };
-  private stalledPartitions: () => StalledPartition[] = () => [];
-  private visibleLag: () => number = () => 0;
+  private partitions: PartitionReadings = NO_PARTITIONS;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -42,19 +53,22 @@ export class ConsumerState {
     };
   }
 
-  /** Where the consumer reports its partitions: which are stalled, and how many messages wait. */
-  watchPartitions(stalled: () => StalledPartition[], lag: () => number): void {
-    this.stalledPartitions = stalled;
-    this.visibleLag = lag;
+  /** Where the consumer reports its partitions: which are stalled, and what waits in them. */
+  watchPartitions(readings: PartitionReadings): void {
+    this.partitions = readings;
   }
 
   get stalled(): StalledPartition[] {
-    return this.stalledPartitions();
+    return this.partitions.stalled();
   }
 
   /** Messages waiting in the partitions this instance holds, as far as its fetches have seen. */
   get lag(): number {
-    return this.visibleLag();
+    return this.partitions.lag();
+  }
+
+  get backlog(): PartitionBacklog[] {
+    return this.partitions.backlog();
   }
 
   /** Why the consumer is not fully working, or undefined when it is (the full `/health` status). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageHandler } from '@nestjs/microservices';
 import { SAGA_EVENTS } from '@app/contracts';
-import { admit, GateRules, InboundMessage } from './message-gate';
+import { admit, claimedType, GateRules, InboundMessage } from './message-gate';
 import { PoisonMessageError } from './poison-message.error';
 
 const handler = Object.assign(() => Promise.resolve(), { extras: { versions: [1] } }) as unknown as MessageHandler;
@@ -167,5 +167,26 @@ describe('admit', () => {
     expect(poison(message(envelope, { topic: 'inventory.events', headers: {} }))).toMatch(
       /quantity must be an integer/,
     );
+  });
+});
+
+describe('claimedType', () => {
+  it('when the envelope names a type of its topic, then that is the type, whatever else is wrong', () => {
+    const envelope = scheduled({ type: 'shipping.failed', payload: { reason: 42 } });
+    expect(claimedType(message(envelope, { headers: {} }), rules)).toBe('shipping.failed');
+  });
+
+  it('when the value is not JSON, then the event-type header names the type', () => {
+    const inbound = message(scheduled(), { value: Buffer.from('{not json') });
+    expect(claimedType(inbound, rules)).toBe('shipping.scheduled');
+  });
+
+  it('when the claimed type is not carried by the topic, misspelled or absent, then it is undefined', () => {
+    expect(claimedType(message(scheduled({ type: 'order.cancelled' }), { headers: {} }), rules)).toBeUndefined();
+    expect(claimedType(message(scheduled({ type: 'Shipping.Failed' }), { headers: {} }), rules)).toBeUndefined();
+    expect(claimedType(message(scheduled(), { value: Buffer.from('null'), headers: {} }), rules)).toBeUndefined();
+    expect(
+      claimedType(message(scheduled(), { value: null, headers: { 'event-type': randomUUID() } }), rules),
+    ).toBeUndefined();
   });
 });

@@ -83,6 +83,33 @@ export function admit(message: InboundMessage, rules: GateRules): Admission {
   return { action: 'handle', envelope: current, handler };
 }
 
+/**
+ * The catalogue type a message that failed the gate claims to be, to label its dead letter: the
+ * envelope's `type`, else its `event-type` header, when that names a type carried by this topic.
+ * Anything else is undefined, so hostile input cannot mint metric series.
+ */
+export function claimedType(message: InboundMessage, rules: Pick<GateRules, 'events' | 'limits'>): string | undefined {
+  const carried = (type: unknown) =>
+    typeof type === 'string' && rules.events.get(type)?.topic === message.topic ? type : undefined;
+  return carried(envelopeTypeOf(message.value, rules.limits.maxValueBytes)) ?? carried(headerText(message.headers));
+}
+
+function envelopeTypeOf(raw: Buffer | null, maxBytes: number): unknown {
+  if (!raw || raw.length > maxBytes) {
+    return undefined;
+  }
+  try {
+    return (JSON.parse(raw.toString('utf8')) as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
+}
+
+function headerText(headers: IHeaders | undefined): string | undefined {
+  const value = headers?.[EventHeaders.type];
+  return Buffer.isBuffer(value) ? value.toString('utf8') : typeof value === 'string' ? value : undefined;
+}
+
 function readHeaders(raw: IHeaders | undefined, maxBytes: number): Record<string, string> {
   const entries = Object.entries(raw ?? {});
   if (entries.length > MAX_HEADERS) {

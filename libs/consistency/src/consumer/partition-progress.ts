@@ -7,6 +7,16 @@ export interface StalledPartition {
   stalledForMs: number;
 }
 
+/** What waits in one partition this instance holds. */
+export interface PartitionBacklog {
+  topic: string;
+  partition: number;
+  /** Messages behind the head, as far as fetches have seen. */
+  lag: number;
+  /** Age of the oldest message not yet handled (its broker timestamp), 0 when none waits. */
+  oldestUnprocessedMs: number;
+}
+
 interface Progress {
   topic: string;
   partition: number;
@@ -16,6 +26,8 @@ interface Progress {
   end: bigint;
   /** When the head last moved, or when messages started waiting behind it. */
   since: number;
+  /** Broker timestamp of the head message, once it is being handled. */
+  headTimestamp?: number;
 }
 
 /**
@@ -43,11 +55,21 @@ export class PartitionProgress {
     known.end = end > known.end ? end : known.end;
   }
 
+  /** The head message is being handled; `timestamp` is its broker timestamp in ms. */
+  handling(topic: string, partition: number, timestamp: string): void {
+    const known = this.partitions.get(`${topic}:${partition}`);
+    const at = Number(timestamp);
+    if (known && Number.isFinite(at)) {
+      known.headTimestamp = at;
+    }
+  }
+
   handled(topic: string, partition: number, offset: string): void {
     const known = this.partitions.get(`${topic}:${partition}`);
     if (known) {
       known.head = BigInt(offset) + 1n;
       known.since = this.now();
+      known.headTimestamp = undefined;
     }
   }
 
@@ -58,6 +80,24 @@ export class PartitionProgress {
       waiting += end > head ? end - head : 0n;
     }
     return Number(waiting);
+  }
+
+  /**
+   * Each partition's lag and the age of its oldest unhandled message. Before the head message is
+   * being handled its timestamp is unknown, and how long the head has waited stands in for it.
+   */
+  backlog(): PartitionBacklog[] {
+    const now = this.now();
+    return [...this.partitions.values()].map(({ topic, partition, head, end, since, headTimestamp }) => {
+      const waiting = end > head;
+      const oldest = !waiting ? now : (headTimestamp ?? since);
+      return {
+        topic,
+        partition,
+        lag: waiting ? Number(end - head) : 0,
+        oldestUnprocessedMs: Math.max(0, now - oldest),
+      };
+    });
   }
 
   /** After a rebalance the assignment may differ: start afresh. */

@@ -11,7 +11,10 @@ import {
   runWithRequest,
 } from '../platform/request-context';
 import { childTraceparent, newTraceparent, traceIdOf } from '../platform/trace-context';
+import { Registry } from 'prom-client';
+import { METRICS_REGISTRY } from '../platform/tokens';
 import { hostileJsonReason, hostileQueryReason } from './hostile-input';
+import { httpMetrics } from './http.metrics';
 import { HttpOptions, MAX_JSON_DEPTH } from './http.options';
 import { NestErrorShapeFilter } from './nest-error-shape.filter';
 
@@ -20,8 +23,8 @@ import { NestErrorShapeFilter } from './nest-error-shape.filter';
  * sane one, else a new one; returned in the answer, on its log lines and on the events it causes)
  * and a trace (continuing the client's `traceparent`); JSON bodies up to the configured size (413 past it), no control
  * characters in body strings, keys or query parameters, bounded nesting, each query parameter once.
- * Runs before routing, so validation and handlers only see input of sane shape and size. The app
- * must have been created with `bodyParser: false`.
+ * Runs before routing, so validation and handlers only see input of sane shape and size. Every
+ * request is timed, refused ones included. The app must have been created with `bodyParser: false`.
  */
 export function configureHttp(app: NestExpressApplication, options: HttpOptions): void {
   // Before the body parser, so even a 413 names its request.
@@ -35,6 +38,7 @@ export function configureHttp(app: NestExpressApplication, options: HttpOptions)
     attachRequest(response, context);
     next();
   });
+  app.use(httpMetrics(app.get<Registry>(METRICS_REGISTRY)));
   app.useBodyParser('json', { limit: options.bodyLimitBytes });
   // After it: the body parser's stream callbacks would not keep the request's async context.
   app.use((_request: Request, response: Response, next: NextFunction) => {

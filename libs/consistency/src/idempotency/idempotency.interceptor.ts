@@ -18,6 +18,7 @@ import { FaultInjector } from '../faults/fault-points';
 import { TransactionHost } from '../transaction/transaction-host';
 import { IDEMPOTENCY_KEY_RULE, parseIdempotencyKey } from './idempotency-key';
 import { REQUEST_ID_HEADER } from '../platform/request-context';
+import { IdempotencyMetrics } from './idempotency.metrics';
 import { requestFingerprint } from './request-fingerprint';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -46,6 +47,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly transactions: TransactionHost,
     private readonly faults: FaultInjector,
     @Inject(IDEMPOTENCY_OPTIONS) private readonly options: IdempotencyOptions,
+    private readonly metrics: IdempotencyMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -75,6 +77,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
           [JSON.stringify(['idempotency', client, key])],
         );
         if (!locked) {
+          this.metrics.outcome('in-flight');
           throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
         }
         await this.faults.hit('idempotency.after-key-locked');
@@ -85,6 +88,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         );
         if (stored) {
           if (stored.fingerprint !== fingerprint) {
+            this.metrics.outcome('mismatch');
             throw new UnprocessableEntityException(
               'this Idempotency-Key was already used with a different request; use a new key',
             );
@@ -93,6 +97,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             response.setHeader(name, value);
           }
           response.status(stored.response_status).setHeader('Idempotent-Replayed', 'true');
+          this.transactions.afterCommit(() => this.metrics.outcome('replayed'));
           return stored.response_body;
         }
         const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -115,6 +120,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
             this.options.ttlSeconds,
           ],
         );
+        // Counted once committed: a request whose transaction fails was not new after all.
+        this.transactions.afterCommit(() => this.metrics.outcome('new'));
         return body;
       }),
     );

@@ -6,6 +6,7 @@ import { LOCK_OPTIONS } from './lock.module-definition';
 import type { LockOptions } from './lock.options';
 import { TransactionHost } from '../transaction/transaction-host';
 import { InvalidLockRequestError, LockAcquireFailedError, StaleFencingTokenError } from './lock.errors';
+import { lockEntity, LockMetrics } from './lock.metrics';
 
 /** Business-scoped keys only: `lock:<entity>:<id>`. A key for "everything" is refused. */
 const KEY_PATTERN = /^lock:[a-z][a-z0-9-]*:[A-Za-z0-9._-]+$/;
@@ -27,11 +28,16 @@ export class DistributedLock {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionHost,
     @Inject(LOCK_OPTIONS) private readonly options: LockOptions,
+    private readonly metrics: LockMetrics,
   ) {}
 
   async withLock<T>(key: string, { ttlMs }: { ttlMs: number }, work: (lease: LockLease) => Promise<T>): Promise<T> {
     this.validate(key, ttlMs);
+    const entity = lockEntity(key);
+    this.metrics.known(entity);
     const owner = randomUUID();
+    // From before the lease is asked for: the hold this measures always covers the lease's own lifetime.
+    const since = performance.now();
     // The pool, not the caller's transaction: the lease must be visible to other contenders at once.
     const acquired = await this.dataSource.query<Array<{ token: string }>>(
       `INSERT INTO distributed_locks (key, owner, fencing_token, expires_at)
@@ -43,12 +49,21 @@ export class DistributedLock {
       [key, owner, ttlMs],
     );
     if (acquired.length === 0) {
+      this.metrics.outcome(entity, 'failed');
       throw new LockAcquireFailedError(`${key} is held by another owner`);
     }
+    this.metrics.outcome(entity, 'acquired');
     try {
       return await work({ key, fencingToken: acquired[0].token });
     } finally {
-      await this.dataSource.query('DELETE FROM distributed_locks WHERE key = $1 AND owner = $2', [key, owner]);
+      // No row left means a newer holder took the key over, which it can only do once the lease expired.
+      // (A SELECT around the DELETE: TypeORM answers a bare DELETE with [rows, count].)
+      const released = await this.dataSource.query<Array<{ expired: boolean }>>(
+        `WITH released AS (DELETE FROM distributed_locks WHERE key = $1 AND owner = $2 RETURNING expires_at)
+         SELECT expires_at <= clock_timestamp() AS expired FROM released`,
+        [key, owner],
+      );
+      this.metrics.released(entity, performance.now() - since, ttlMs, released[0]?.expired ?? true);
     }
   }
 
@@ -65,6 +80,7 @@ export class DistributedLock {
       [resource, lease.fencingToken],
     );
     if (accepted.length === 0) {
+      this.metrics.outcome(lockEntity(lease.key), 'stale-fence');
       throw new StaleFencingTokenError(
         `fencing token ${lease.fencingToken} of ${lease.key} is older than the last write to ${resource}`,
       );

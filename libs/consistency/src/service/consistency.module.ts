@@ -15,9 +15,11 @@ import { EventLoopMonitor } from './health/event-loop.monitor';
 import { HealthController } from './health/health.controller';
 import { HEALTH_OPTIONS, HealthOptions } from './health/health.options';
 import { KafkaHealthIndicator } from './health/kafka.health';
+import { Readiness } from './health/readiness';
 import { ServiceLifecycle } from './health/service-lifecycle';
 import { MetricsController } from './metrics.controller';
 import { migrationsOf } from './migrations';
+import { ServiceMetrics } from './service.metrics';
 import { faultPointsOf } from './service-config';
 
 /**
@@ -72,6 +74,8 @@ export class ConsistencyModule {
         { provide: HEALTH_OPTIONS, useValue: health },
         KafkaHealthIndicator,
         ServiceLifecycle,
+        Readiness,
+        ServiceMetrics,
         EventLoopMonitor,
       ],
       exports: [ServiceLifecycle, ...modules],

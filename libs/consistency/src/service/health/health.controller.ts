@@ -13,9 +13,8 @@ import { ConsumerState } from '../../consumer/consumer-state';
 import { OutboxRelayHost } from '../../outbox/outbox-relay.host';
 import { EventLoopMonitor } from './event-loop.monitor';
 import { KafkaHealthIndicator } from './kafka.health';
+import { Readiness } from './readiness';
 import { ServiceLifecycle } from './service-lifecycle';
-
-const READY_PING_REUSE_MS = 1000;
 
 /**
  * Three questions an orchestrator asks: is everything working (`/health`, components named), may
@@ -25,8 +24,6 @@ const READY_PING_REUSE_MS = 1000;
 @Public()
 @Controller('health')
 export class HealthController {
-  private databasePing?: { at: number; ping: Promise<HealthIndicatorResult> };
-
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
@@ -35,6 +32,7 @@ export class HealthController {
     @Optional() @Inject(ConsumerState) private readonly consumer: ConsumerState | undefined,
     private readonly relay: OutboxRelayHost,
     private readonly lifecycle: ServiceLifecycle,
+    private readonly readiness: Readiness,
     private readonly eventLoop: EventLoopMonitor,
     private readonly indicators: HealthIndicatorService,
     @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
@@ -60,7 +58,7 @@ export class HealthController {
   ready() {
     return this.health.check([
       () => this.component('lifecycle', this.lifecycle.notReadyBecause),
-      () => this.recentDatabasePing(),
+      () => this.readiness.recentDatabasePing(),
     ]);
   }
 
@@ -71,18 +69,6 @@ export class HealthController {
       () => this.component('consumer', this.consumer?.wedged(this.options.restartWindowMs)),
       () => this.component('eventLoop', this.eventLoop.stalled(this.options.eventLoopMaxDelayMs)),
     ]);
-  }
-
-  /**
-   * Load balancers probe often, and under load a ping waits for a pool connection: one ping a
-   * second serves every probe in between, so readiness answers at once and never adds to the load.
-   */
-  private recentDatabasePing(): Promise<HealthIndicatorResult> {
-    if (!this.databasePing || Date.now() - this.databasePing.at > READY_PING_REUSE_MS) {
-      const ping = this.database.pingCheck('database', { timeout: 2000 });
-      this.databasePing = { at: Date.now(), ping };
-    }
-    return this.databasePing.ping;
   }
 
   private component(
