@@ -30,6 +30,9 @@ export type { LockLease } from './lock/distributed-lock';
 export { LockAcquireFailedError, StaleFencingTokenError } from './lock/lock.errors';
 export { FaultInjector } from './faults/fault-points';
 
+// Tracing: spans joined across services by the traceparent every event carries
+export { inSpan, SpanKind } from './platform/tracing';
+
 // HTTP: who is calling, idempotent writes, shedding load
 export { CurrentPrincipal } from './auth/current-principal.decorator';
 export { Roles } from './auth/roles.decorator';

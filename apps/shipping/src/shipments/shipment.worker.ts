@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import {
+  inSpan,
+  SpanKind,
   backoffDelay,
   DistributedLock,
   LockAcquireFailedError,
@@ -11,7 +13,7 @@ import {
 import { CarrierClient, CarrierUnavailableError } from '../carrier/carrier.client';
 import { SHIPPING_OPTIONS } from '../shipping.options';
 import type { ShippingOptions } from '../shipping.options';
-import { ClaimedShipment, ShipmentsRepository } from './shipments.repository';
+import { Cause, ClaimedShipment, ShipmentsRepository } from './shipments.repository';
 
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60_000;
@@ -111,11 +113,18 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** A call to the carrier, traced as a client span in the trace of the event that asked for it. */
+  private carrierCall<T>(action: 'book' | 'cancel', cause: Cause, call: () => Promise<T>): Promise<T> {
+    return inSpan(`carrier ${action}`, { kind: SpanKind.CLIENT, parent: cause.traceparent }, call);
+  }
+
   private async book(shipment: ClaimedShipment, lease: LockLease): Promise<void> {
     const { id, orderId, country, cause } = shipment;
     let reference: string;
     try {
-      reference = await this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal);
+      reference = await this.carrierCall('book', cause, () =>
+        this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal),
+      );
     } catch (error) {
       if (!(error instanceof CarrierUnavailableError)) {
         throw error;
@@ -157,11 +166,13 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // call returns its reference (or makes one to cancel), so nothing stays booked by accident.
     const reference =
       shipment.carrierReference ??
-      (await this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal));
+      (await this.carrierCall('book', cause, () =>
+        this.carrier.book(orderId, country, lease.fencingToken, this.shutdown.signal),
+      ));
     if (!shipment.carrierReference) {
       await this.transactions.run(() => this.shipments.recordReference(id, reference, lease.fencingToken));
     }
-    await this.carrier.cancel(reference, this.shutdown.signal);
+    await this.carrierCall('cancel', cause, () => this.carrier.cancel(reference, this.shutdown.signal));
     await this.transactions.run(async () => {
       await this.lock.fence(`shipment:${orderId}`, lease);
       if (await this.shipments.markCancelled(id)) {

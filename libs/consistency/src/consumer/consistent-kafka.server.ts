@@ -21,6 +21,7 @@ import { admit, Admission, claimedType, GateRules } from './message-gate';
 import { isCompensation } from './on-event.decorator';
 import { MessageContext, runWithMessage } from '../platform/message-context';
 import { acceptRequestId } from '../platform/request-context';
+import { inSpan, SpanKind } from '../platform/tracing';
 import { PartitionProgress } from './partition-progress';
 import { recordSkippedMessage } from './skipped-message';
 import { UpcasterRegistry } from './upcasting';
@@ -264,10 +265,19 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     const context = new EventContext([{ topic, partition, offset: message.offset, headers }]);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.handleOnce(handler, envelope, context, {
-          traceparent: headers[EventHeaders.traceparent],
-          requestId: acceptRequestId(headers[EventHeaders.requestId]),
-        });
+        return await inSpan(
+          `consume ${envelope.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: headers[EventHeaders.traceparent],
+            attributes: { 'messaging.destination.name': topic, 'event.id': envelope.id, attempt },
+          },
+          (traceparent) =>
+            this.handleOnce(handler, envelope, context, {
+              traceparent,
+              requestId: acceptRequestId(headers[EventHeaders.requestId]),
+            }),
+        );
       } catch (error) {
         if (isPermanentFailure(error)) {
           return this.deadLetter(

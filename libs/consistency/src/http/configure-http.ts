@@ -10,7 +10,7 @@ import {
   requestOf,
   runWithRequest,
 } from '../platform/request-context';
-import { childTraceparent, newTraceparent, traceIdOf } from '../platform/trace-context';
+import { SpanKind, startSpan } from '../platform/tracing';
 import { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../platform/tokens';
 import { hostileJsonReason, hostileQueryReason } from './hostile-input';
@@ -29,13 +29,25 @@ import { NestErrorShapeFilter } from './nest-error-shape.filter';
 export function configureHttp(app: NestExpressApplication, options: HttpOptions): void {
   // Before the body parser, so even a 413 names its request.
   app.use((request: Request, response: Response, next: NextFunction) => {
-    const incoming = request.header('traceparent');
+    const span = startSpan(request.method, {
+      kind: SpanKind.SERVER,
+      parent: request.header('traceparent'),
+      attributes: { 'http.request.method': request.method, 'url.path': request.path },
+    });
     const context: RequestContext = {
       requestId: acceptRequestId(request.header(REQUEST_ID_HEADER)) ?? randomUUID(),
-      traceparent: traceIdOf(incoming) ? childTraceparent(incoming) : newTraceparent(),
+      traceparent: span.traceparent,
     };
     response.setHeader(REQUEST_ID_HEADER, context.requestId);
     attachRequest(response, context);
+    response.once('finish', () => {
+      const route = (request.route as { path?: string } | undefined)?.path;
+      span.rename(`${request.method} ${route ?? 'unmatched'}`);
+      span.end(response.statusCode >= 500 ? `HTTP ${response.statusCode}` : undefined, {
+        'http.response.status_code': response.statusCode,
+        'request.id': context.requestId,
+      });
+    });
     next();
   });
   app.use(httpMetrics(app.get<Registry>(METRICS_REGISTRY)));

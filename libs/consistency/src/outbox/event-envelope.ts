@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventCatalog, EventEnvelope, EventHeaders, EventPayloads, EventType } from '@app/contracts';
-import { childTraceparent } from '../platform/trace-context';
+import { newTraceparent, traceIdOf } from '../platform/trace-context';
 import { OutboxMessage } from './outbox-message';
 
 export interface NewEvent<T extends EventType> {
@@ -11,7 +11,7 @@ export interface NewEvent<T extends EventType> {
   correlationId?: string;
   /** Id of the event that caused this one, if any. */
   causationId?: string;
-  /** W3C trace context to continue; a new trace is started when absent. */
+  /** The W3C trace context the event is sent with (the enqueuing span's); a new trace when absent. */
   traceparent?: string;
   /** The X-Request-ID of the HTTP request the flow started with, carried along for the logs. */
   requestId?: string;
@@ -46,7 +46,7 @@ export function toOutboxMessage<T extends EventType>(
         [EventHeaders.type]: envelope.type,
         [EventHeaders.version]: String(envelope.version),
         [EventHeaders.correlationId]: envelope.correlationId,
-        [EventHeaders.traceparent]: childTraceparent(event.traceparent),
+        [EventHeaders.traceparent]: traceIdOf(event.traceparent) ? (event.traceparent as string) : newTraceparent(),
         ...(event.requestId ? { [EventHeaders.requestId]: event.requestId } : {}),
       },
     },

@@ -9,6 +9,7 @@ import { NewEvent, toOutboxMessage } from './event-envelope';
 import { laneOf } from './lane';
 import { currentMessage } from '../platform/message-context';
 import { currentRequest } from '../platform/request-context';
+import { SpanKind, startSpan } from '../platform/tracing';
 import { OutboxSignal } from './outbox-signal';
 
 /** Where business code puts the events its transaction announces; the relay alone publishes them. */
@@ -31,12 +32,19 @@ export class OutboxService {
   async enqueue<T extends EventType>(event: NewEvent<T>): Promise<EventEnvelope<T>> {
     const cause = currentMessage();
     const request = currentRequest();
+    // The event travels with this span's context: its consumers' spans become the span's children.
+    const span = startSpan(`enqueue ${event.type}`, {
+      kind: SpanKind.PRODUCER,
+      parent: event.traceparent ?? (cause ? cause.traceparent : request?.traceparent),
+      attributes: { 'event.type': event.type, 'order.id': event.orderId },
+    });
+    span.end();
     const { envelope, message } = toOutboxMessage({
       correlationId: cause?.envelope.correlationId,
       causationId: cause?.envelope.id,
-      traceparent: cause ? cause.traceparent : request?.traceparent,
       requestId: cause ? cause.requestId : request?.requestId,
       ...event,
+      traceparent: span.traceparent,
     });
     const problem = envelopeProblem(envelope) ?? payloadProblem(envelope.type, envelope.payload);
     if (problem) {

@@ -1,7 +1,12 @@
 import { CompressionTypes, Kafka, Partitioners, Producer, TopicMessages } from 'kafkajs';
+import { EventHeaders } from '@app/contracts';
+import { SpanKind, startSpan } from '../platform/tracing';
 import { PendingOutboxRow } from './outbox-message';
 import { isBrokerRefusal } from './parking';
 import { takeRequest } from './produce-requests';
+
+/** Links a publish span keeps to the events' traces; a round may carry hundreds. */
+const MAX_SPAN_LINKS = 32;
 
 /** What became of a round's rows on the broker. */
 export interface SendReport {
@@ -104,11 +109,19 @@ export class RelayWorker {
       topic.messages.push({ key: row.key, value: row.value, headers: row.headers });
     }
     let producer: Producer | undefined;
+    // One span per produce request, linked to the trace of every event it carries (up to a bound).
+    const span = startSpan('publish', {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.batch.message_count': rows.length },
+      links: rows.slice(0, MAX_SPAN_LINKS).map((row) => row.headers[EventHeaders.traceparent]),
+    });
     try {
       producer = await this.connectedProducer();
       await producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1, compression: CompressionTypes.None });
+      span.end();
       return undefined;
     } catch (error) {
+      span.end(error);
       // kafkajs rolls back the sequence numbers of every partition of a failed request, also those the
       // broker appended; a fresh producer id keeps the next send from being taken for a duplicate.
       this.producer = undefined;

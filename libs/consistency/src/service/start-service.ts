@@ -12,6 +12,7 @@ import { loadServiceConfig, ServiceConfig } from './service-config';
 import { consumerGroupId, ServiceManifest } from './service-manifest';
 import { runMigrationsExclusively } from '../platform/database/run-migrations';
 import { configureHttp } from '../http/configure-http';
+import { startTracing, stopTracing } from '../platform/tracing';
 import { LifecycleOptions } from './health/lifecycle.options';
 import { ServiceLifecycle } from './health/service-lifecycle';
 import { ConsistentKafkaServer } from '../consumer/consistent-kafka.server';
@@ -40,6 +41,7 @@ export async function startService(
   loadInfraEnv(env);
   const { manifest } = definition;
   const config = loadServiceConfig(manifest, env);
+  startTracing(manifest.name, env);
   const app = await NestFactory.create<NestExpressApplication>(definition.module(config), {
     bufferLogs: true,
     bodyParser: false,
@@ -118,6 +120,7 @@ function closeOnSignals(
       await consumer?.close();
       await app.get(OutboxRelayHost).relay.stop({ flushForMs: Math.max(0, (deadline - Date.now()) / 2) });
       await app.close();
+      await stopTracing();
       process.exit(0);
     } catch (error) {
       logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'Bootstrap');
