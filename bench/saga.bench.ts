@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
-import { adminHeaders, authHeaders } from '../scripts/auth/auth-headers';
+import { authHeaders } from '../scripts/auth/auth-headers';
+import { putStock } from '../scripts/http/saga-requests';
 import { infraLayout, REPO_ROOT } from '../scripts/infra/layout';
 import { kafkaPid } from '../scripts/infra/kafka';
 import { waitFor } from '../scripts/infra/run-command';
@@ -407,11 +408,7 @@ async function main(): Promise<void> {
     await Promise.all(Object.values(databases).map((client) => client.connect()));
     const customers = await Promise.all(Array.from({ length: CUSTOMERS }, (_, index) => authHeaders(`bench-${index}`)));
     for (const sku of SKUS) {
-      await fetch(`${stack.url('inventory')}/inventory/${sku}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-        body: JSON.stringify({ available: 10_000_000 }),
-      });
+      await putStock(stack.url('inventory'), sku, 10_000_000);
     }
     await level(stack, probes, customers, 20, 5);
     const levels: LevelResult[] = [];

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceName } from '../services';
 import { adminHeaders } from '../auth/auth-headers';
+import { putStock } from '../http/saga-requests';
 import { infraUp } from '../infra/infra';
 import { infraLayout } from '../infra/layout';
 import { infraSettings } from '../infra/settings';
@@ -247,11 +248,7 @@ async function seedStock(cluster: Cluster, orders: number): Promise<Catalogue> {
   ];
   for (const [sku, available] of stock) {
     const inventory = cluster.pick('inventory');
-    const response = await fetch(`${inventory?.url}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available: Math.ceil(available) }),
-    });
+    const response = await putStock(String(inventory?.url), sku, Math.ceil(available));
     if (!response.ok) {
       throw new Error(`seeding ${sku}: HTTP ${response.status} ${await response.text()}`);
     }

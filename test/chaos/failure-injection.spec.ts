@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { FaultPoint, stringHeaders } from '@app/consistency/tools';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { Topics } from '@app/contracts';
-import { adminHeaders } from '../../scripts/auth/auth-headers';
+import { putStock } from '../../scripts/http/saga-requests';
 import { ChaosReport } from '../../scripts/chaos/chaos';
 import { CHAOS_FAULTS } from '../../scripts/chaos/faults';
 import { serviceLag } from '../../scripts/stack/backlog';
@@ -67,11 +67,7 @@ describe('failure injection: real processes, real faults, invariants checked', (
 
     async function seed(available: number): Promise<string> {
       const sku = `FI-${randomUUID().slice(0, 8)}`;
-      const response = await fetch(`${cluster.of('inventory')[0].url}/inventory/${sku}`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-        body: JSON.stringify({ available }),
-      });
+      const response = await putStock(cluster.of('inventory')[0].url, sku, available);
       expect(response.status).toBe(200);
       return sku;
     }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { ServiceName } from '../../scripts/services';
-import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
@@ -70,25 +71,13 @@ describe('GET /orders/:id?wait= (long poll)', () => {
 
   async function seed(available: number): Promise<string> {
     const sku = `POLL-${randomUUID().slice(0, 8)}`;
-    const response = await fetch(`${url('inventory')}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available }),
-    });
+    const response = await putStock(url('inventory'), sku, available);
     expect(response.status).toBe(200);
     return sku;
   }
 
   async function place(sku: string): Promise<string> {
-    const response = await fetch(`${url('order')}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-        ...(await authHeaders(CUSTOMER)),
-      },
-      body: JSON.stringify({ items: [{ sku, quantity: 1 }], shippingAddress: { country: 'DE' } }),
-    });
+    const response = await postOrder(url('order'), CUSTOMER, { sku });
     expect(response.status).toBe(202);
     return ((await response.json()) as { orderId: string }).orderId;
   }

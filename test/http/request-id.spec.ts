@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@app/contracts';
-import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock } from '../../scripts/http/saga-requests';
 import { ReadMessage, TopicReader } from '../../scripts/kafka/topic-reader';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
@@ -22,11 +23,7 @@ describe('X-Request-ID', () => {
     ]);
     await Promise.all([order, keyedByRequestId, inventory].map((service) => waitUntilHealthy(service)));
     events = await new TopicReader(infra.kafkaBrokers, [Topics.order, Topics.inventory]).start();
-    const seeded = await fetch(`${inventory.url}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available: 100 }),
-    });
+    const seeded = await putStock(inventory.url, sku, 100);
     expect(seeded.status).toBe(200);
   });
 
@@ -35,6 +32,7 @@ describe('X-Request-ID', () => {
     await Promise.all([order?.stop(), keyedByRequestId?.stop(), inventory?.stop()]);
   });
 
+  /** An order without an Idempotency-Key unless `headers` gives one. */
   async function place(service: ServiceProcess, headers: Record<string, string>) {
     return fetch(`${service.url}/orders`, {
       method: 'POST',

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { Topics } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
-import { adminHeaders } from '../../scripts/auth/auth-headers';
+import { putStock } from '../../scripts/http/saga-requests';
 import { armFault, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { TopicReader } from '../../scripts/kafka/topic-reader';
@@ -49,11 +49,7 @@ describe('consumer killed between the database commit and the offset commit', ()
   it('when inventory is killed after reserving and before committing the offset, then the redelivery is a no-op', async () => {
     const crashing = await spawnService('inventory', { FAULT_INJECTION: 'true' });
     await waitUntilHealthy(crashing);
-    await fetch(`${crashing.url}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available: 5 }),
-    });
+    await putStock(crashing.url, sku, 5);
     await caughtUp();
     await armFault(crashing.url, 'consumer.after-commit-before-offset-commit', { kind: 'crash' });
     const orderId = randomUUID();

@@ -4,7 +4,8 @@ import { Client } from 'pg';
 import { consumerGroupId, DeadLetterHeaders, toOutboxMessage } from '@app/consistency/tools';
 import { manifestOf, SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { deadLetterTopic, EventPayloads, EventType, Topic, Topics } from '@app/contracts';
-import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -87,29 +88,13 @@ describe('hostile messages on every consumed topic', () => {
 
   async function seed(available: number): Promise<string> {
     const sku = `HOSTILE-${randomUUID().slice(0, 8)}`;
-    const response = await fetch(`${url('inventory')}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available }),
-    });
+    const response = await putStock(url('inventory'), sku, available);
     expect(response.status).toBe(200);
     return sku;
   }
 
   async function place(sku: string): Promise<string> {
-    const response = await fetch(`${url('order')}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-        ...(await authHeaders('hostile')),
-      },
-      body: JSON.stringify({
-        customerId: 'hostile',
-        items: [{ sku, quantity: 1 }],
-        shippingAddress: { country: 'DE' },
-      }),
-    });
+    const response = await postOrder(url('order'), 'hostile', { sku });
     expect(response.status).toBe(202);
     return ((await response.json()) as { orderId: string }).orderId;
   }

@@ -3,7 +3,7 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { EventPayloads, EventType, Topics } from '@app/contracts';
 import { toOutboxMessage } from '@app/consistency/tools';
-import { adminHeaders } from '../../scripts/auth/auth-headers';
+import { putStock } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
@@ -27,11 +27,7 @@ describe('inventory reservation and its compensation through the barrier', () =>
   beforeAll(async () => {
     inventory = await spawnService('inventory');
     await waitUntilHealthy(inventory);
-    await fetch(`${inventory.url}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available: 10 }),
-    });
+    await putStock(inventory.url, sku, 10);
     producer = kafka.producer({ idempotent: true });
     await producer.connect();
     database = new Client({ connectionString: infra.databaseUrl('inventory') });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants, violationsOnceSettled } from '../../scripts/invariants/check-invariants';
 import { armFault, ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -82,25 +83,13 @@ describe('admission control on POST /orders', () => {
 
   async function seed(available: number): Promise<string> {
     const sku = `OVERLOAD-${randomUUID().slice(0, 8)}`;
-    const response = await fetch(`${url('inventory')}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available }),
-    });
+    const response = await putStock(url('inventory'), sku, available);
     expect(response.status).toBe(200);
     return sku;
   }
 
   async function post(sku: string): Promise<Answer> {
-    const response = await fetch(`${url('order')}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-        ...(await authHeaders(CUSTOMER)),
-      },
-      body: JSON.stringify({ items: [{ sku, quantity: 1 }], shippingAddress: { country: 'DE' } }),
-    });
+    const response = await postOrder(url('order'), CUSTOMER, { sku });
     const answer: Answer = {
       status: response.status,
       retryAfter: response.headers.get('retry-after'),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
-import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
 import { checkInvariants } from '../../scripts/invariants/check-invariants';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
@@ -63,22 +64,14 @@ describe('the order saga end to end', () => {
 
   async function seed(available: number): Promise<string> {
     const sku = `E2E-${randomUUID().slice(0, 8)}`;
-    await fetch(`${url('inventory')}/inventory/${sku}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-      body: JSON.stringify({ available }),
-    });
+    await putStock(url('inventory'), sku, available);
     return sku;
   }
 
   const placed: string[] = [];
 
   async function place(sku: string, quantity: number, country = 'DE', key: string = randomUUID()) {
-    const response = await fetch(`${url('order')}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(await authHeaders('e2e')) },
-      body: JSON.stringify({ customerId: 'e2e', items: [{ sku, quantity }], shippingAddress: { country } }),
-    });
+    const response = await postOrder(url('order'), 'e2e', { sku, quantity, country, key });
     expect(response.status).toBe(202);
     const { orderId } = (await response.json()) as { orderId: string };
     placed.push(orderId);

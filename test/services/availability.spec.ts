@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka';
 import { infraLayout } from '../../scripts/infra/layout';
 import { waitFor } from '../../scripts/infra/run-command';
@@ -31,20 +32,12 @@ const firstRead: Record<ServiceName, (orderId: string) => string> = {
 };
 
 async function post(order: ServiceProcess, sku: string, key = randomUUID()): Promise<Response> {
-  return fetch(`${order.url}/orders`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': key, ...(await authHeaders(CUSTOMER)) },
-    body: JSON.stringify({ items: [{ sku, quantity: 1 }], shippingAddress: { country: 'DE' } }),
-  });
+  return postOrder(order.url, CUSTOMER, { sku, key });
 }
 
 async function seed(inventory: ServiceProcess, available: number): Promise<string> {
   const sku = `AVAIL-${randomUUID().slice(0, 8)}`;
-  const response = await fetch(`${inventory.url}/inventory/${sku}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-    body: JSON.stringify({ available }),
-  });
+  const response = await putStock(inventory.url, sku, available);
   expect(response.status).toBe(200);
   return sku;
 }

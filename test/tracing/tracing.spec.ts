@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
+import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { SERVICE_NAMES } from '../../scripts/services';
@@ -69,26 +69,12 @@ describe('tracing', () => {
     const sku = `TRACE-${randomUUID().slice(0, 8)}`;
     const inventory = services.get('inventory') as ServiceProcess;
     const order = services.get('order') as ServiceProcess;
-    expect(
-      (
-        await fetch(`${inventory.url}/inventory/${sku}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
-          body: JSON.stringify({ available: 5 }),
-        })
-      ).status,
-    ).toBe(200);
+    expect((await putStock(inventory.url, sku, 5)).status).toBe(200);
     const traceId = randomBytes(16).toString('hex');
     const clientSpan = randomBytes(8).toString('hex');
-    const placed = await fetch(`${order.url}/orders`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': randomUUID(),
-        traceparent: `00-${traceId}-${clientSpan}-01`,
-        ...(await authHeaders('traced-customer')),
-      },
-      body: JSON.stringify({ items: [{ sku, quantity: 1 }], shippingAddress: { country: 'DE' } }),
+    const placed = await postOrder(order.url, 'traced-customer', {
+      sku,
+      headers: { traceparent: `00-${traceId}-${clientSpan}-01` },
     });
     expect(placed.status).toBe(202);
 

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { OrderLine } from '@app/contracts';
 import { TransactionHost } from '@app/consistency';
 
@@ -8,10 +10,13 @@ export interface StockView {
   reserved: number;
 }
 
-/** The stock_items table's SQL; every call joins the caller's transaction. */
+/** The stock_items table's SQL. Writes join the caller's transaction; a read outside one uses the pool. */
 @Injectable()
 export class StockRepository {
-  constructor(private readonly transactions: TransactionHost) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: TransactionHost,
+  ) {}
 
   /** Sets what can be sold; units already reserved stay reserved. */
   async setAvailable(sku: string, available: number): Promise<StockView> {
@@ -25,10 +30,10 @@ export class StockRepository {
   }
 
   async find(sku: string): Promise<StockView | undefined> {
-    const [row] = await this.transactions.manager.query<StockView[]>(
-      'SELECT sku, available, reserved FROM stock_items WHERE sku = $1',
-      [sku],
-    );
+    const manager = this.transactions.active ? this.transactions.manager : this.dataSource.manager;
+    const [row] = await manager.query<StockView[]>('SELECT sku, available, reserved FROM stock_items WHERE sku = $1', [
+      sku,
+    ]);
     return row;
   }
 

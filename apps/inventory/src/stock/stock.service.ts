@@ -12,7 +12,6 @@ export class StockService {
     return this.stock.setAvailable(sku, available);
   }
 
-  @Transactional()
   async getStock(sku: string): Promise<StockView> {
     const row = await this.stock.find(sku);
     if (!row) {
