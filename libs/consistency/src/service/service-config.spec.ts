@@ -37,6 +37,14 @@ describe('loadServiceConfig', () => {
     expect(() => loadServiceConfig(shipping, { ...base, LOG_LEVEL: 'verbose' })).toThrow(/LOG_LEVEL is invalid/);
   });
 
+  it.each([
+    ['LOG_FORMAT', 'xml'],
+    ['IDEMPOTENCY_KEY_FROM_REQUEST_ID', 'maybe'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'not a url'],
+  ])('when %s is %p, then the service refuses to start and names it', (name, value) => {
+    expect(() => loadServiceConfig(shipping, { ...base, [name]: value })).toThrow(new RegExp(`${name} is invalid`));
+  });
+
   it('when fault injection is not asked for, then it is off and nothing is armed', () => {
     expect(loadServiceConfig(shipping, base).faults).toEqual({ enabled: false, armed: new Map() });
   });

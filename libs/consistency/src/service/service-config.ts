@@ -95,6 +95,10 @@ export function loadServiceConfig(manifest: ServiceManifest, env: NodeJS.Process
       KAFKA_BROKERS: brokerList({ desc: 'Kafka bootstrap servers, host:port[,host:port]' }),
       NODE_ENV: str({ choices: ['development', 'test', 'production'] as const, default: 'development' }),
       LOG_LEVEL: str({ choices: LOG_LEVELS, default: 'info' }),
+      OTEL_EXPORTER_OTLP_ENDPOINT: url({
+        default: undefined,
+        desc: 'OTLP/HTTP endpoint spans are exported to (unset: no tracing)',
+      }),
       LOG_FORMAT: str({
         choices: LOG_FORMATS,
         default: undefined,
