@@ -17,7 +17,7 @@ import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
 import { SERVICE_NAMES, ServiceName } from '../scripts/services';
 import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
-import { SqlCounter } from './sql-stats';
+import { SqlCounter, statementsBetween } from './sql-stats';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -37,6 +37,8 @@ const { values: options } = parseArgs({
     'overload-rate': { type: 'string' },
     restarts: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    /** Only the `--rates` levels: no step search, overload or restarts (for looking at one rate). */
+    quick: { type: 'boolean', default: false },
   },
 });
 const rates = (list: string) => list.split(',').filter(Boolean).map(Number);
@@ -52,6 +54,8 @@ const MAX_SHED_RETRIES = 3;
 const STALL_MS = 15_000;
 /** `--profile`: each service writes a V8 CPU profile here when it stops (open it in Chrome DevTools). */
 const PROFILE_DIR = join(REPO_ROOT, '.local', 'profiles');
+/** Statements listed per level in the breakdown. */
+const TOP_STATEMENTS = 60;
 const SKUS = Array.from({ length: 20 }, (_, i) => `BENCH-${i}`);
 
 interface LevelResult {
@@ -76,6 +80,8 @@ interface LevelResult {
   cpuSeconds: Record<string, number>;
   /** Per accepted order: statements and commits of the service databases, CPU ms of every process. */
   perOrder: { statements?: number; commits: number; cpuMs: number };
+  /** The most called statements per accepted order, by service database (bench queries included). */
+  topStatements: Array<{ database: string; query: string; perOrder: number }>;
   /** POST sent → terminal status seen by a client following the order with long polls. */
   clientP50: number;
   clientP99: number;
@@ -109,6 +115,7 @@ function combine(runs: LevelResult[]): LevelResult {
     },
     clientP50: mid((run) => run.clientP50),
     clientP99: mid((run) => run.clientP99),
+    topStatements: runs[0].topStatements,
     cpuSeconds: Object.fromEntries(
       Object.keys(runs[0].cpuSeconds).map((name) => [name, mid((run) => run.cpuSeconds[name])]),
     ),
@@ -383,6 +390,9 @@ async function level(
     },
     clientP50: percentile(clientLatencies, 50),
     clientP99: percentile(clientLatencies, 99),
+    topStatements: statementsBetween(sqlBefore, sqlAfter)
+      .slice(0, TOP_STATEMENTS)
+      .map(({ database, query, calls }) => ({ database, query, perOrder: perAccepted(calls) })),
   };
 }
 
@@ -421,7 +431,7 @@ async function main(): Promise<void> {
       levels.push(combine(runs));
     }
     const steps: LevelResult[] = [];
-    for (const rate of STEP_RATES) {
+    for (const rate of options.quick ? [] : STEP_RATES) {
       const step = await level(stack, probes, customers, rate, STEP_SECONDS);
       steps.push(step);
       process.stdout.write(`step ${rate}/s: p99 ${Math.round(step.p99)} ms, lost ${step.lost}\n`);
@@ -431,14 +441,15 @@ async function main(): Promise<void> {
     }
     const sustained = steps.filter(sustainable).at(-1);
     const overloadRate = Number(options['overload-rate'] ?? 2 * (sustained?.targetRate ?? STEP_RATES[0]));
-    const overload = await level(stack, probes, customers, overloadRate, SECONDS);
-    process.stdout.write(
-      `overload ${overloadRate}/s: ${overload.shedResponses} 503s, p99 ${Math.round(overload.p99)} ms, cancelled ${overload.cancelled}\n`,
-    );
-    const restartResults = [
-      ...(await restarts(stack, customers[0], 'SIGKILL')),
-      ...(await restarts(stack, customers[0], 'SIGTERM')),
-    ];
+    const overload = options.quick ? undefined : await level(stack, probes, customers, overloadRate, SECONDS);
+    if (overload) {
+      process.stdout.write(
+        `overload ${overloadRate}/s: ${overload.shedResponses} 503s, p99 ${Math.round(overload.p99)} ms, cancelled ${overload.cancelled}\n`,
+      );
+    }
+    const restartResults = options.quick
+      ? []
+      : [...(await restarts(stack, customers[0], 'SIGKILL')), ...(await restarts(stack, customers[0], 'SIGTERM'))];
     const row = (result: LevelResult) => [
       `${result.targetRate}/s × ${result.seconds} s${result.runs > 1 ? ` (median of ${result.runs})` : ''}`,
       result.achievedRate,
@@ -459,26 +470,28 @@ async function main(): Promise<void> {
       ['load', 'achieved/s', 'p50', 'p95', 'p99', 'max', '503s', 'errors', 'lost', 'cancelled', 'CPU s'],
       [...levels, ...steps].map(row),
     );
-    printTable(
-      `Saga at ${overloadRate}/s (twice the sustained rate) with admission control`,
-      ['requests', '503 answers', 'share of 503s', 'accepted', 'given up', 'p50 ms', 'p99 ms', 'cancelled'],
-      [
+    if (overload) {
+      printTable(
+        `Saga at ${overloadRate}/s (twice the sustained rate) with admission control`,
+        ['requests', '503 answers', 'share of 503s', 'accepted', 'given up', 'p50 ms', 'p99 ms', 'cancelled'],
         [
-          String(overload.accepted + overload.shed + overload.errors),
-          String(overload.shedResponses),
-          overload.shedResponses / (overload.shedResponses + overload.accepted + overload.errors),
-          String(overload.accepted),
-          String(overload.shed),
-          overload.p50,
-          overload.p99,
-          String(overload.cancelled),
+          [
+            String(overload.accepted + overload.shed + overload.errors),
+            String(overload.shedResponses),
+            overload.shedResponses / (overload.shedResponses + overload.accepted + overload.errors),
+            String(overload.accepted),
+            String(overload.shed),
+            overload.p50,
+            overload.p99,
+            String(overload.cancelled),
+          ],
         ],
-      ],
-    );
+      );
+    }
     printTable(
       'Per accepted order (service databases, all six processes; client = POST sent → outcome seen by a long-polling client)',
       ['load', 'statements', 'commits', 'CPU ms', 'client p50 ms', 'client p99 ms'],
-      [...levels, ...steps, overload].map((result) => [
+      [...levels, ...steps, ...(overload ? [overload] : [])].map((result) => [
         `${result.targetRate}/s × ${result.seconds} s`,
         result.perOrder.statements ?? 'n/a',
         result.perOrder.commits,
@@ -487,6 +500,17 @@ async function main(): Promise<void> {
         result.clientP99,
       ]),
     );
+    for (const result of levels) {
+      printTable(
+        `Statements per accepted order at ${result.targetRate}/s, most called first`,
+        ['database', 'per order', 'statement'],
+        result.topStatements.map(({ database, query, perOrder }) => [
+          database,
+          perOrder,
+          query.replace(/\s+/g, ' ').slice(0, 110),
+        ]),
+      );
+    }
     printTable(
       `Restarts (median of ${RESTARTS}; from spawning the process)`,
       ['service', 'stopped by', 'first answer ms', 'consuming again ms'],
@@ -502,7 +526,7 @@ async function main(): Promise<void> {
       levels,
       steps,
       sustainedRate: sustained?.targetRate ?? null,
-      overload: { rate: overloadRate, ...overload },
+      ...(overload ? { overload: { rate: overloadRate, ...overload } } : {}),
       restarts: restartResults,
     });
   } finally {

@@ -4,6 +4,28 @@ export interface SqlSnapshot {
   /** Statements executed (BEGIN and COMMIT included), or undefined without pg_stat_statements. */
   statements?: number;
   commits: number;
+  /** Calls per normalised statement, keyed by database and text (empty without pg_stat_statements). */
+  calls: Map<string, number>;
+}
+
+/** One statement's share of the work between two snapshots. */
+export interface StatementCalls {
+  database: string;
+  query: string;
+  calls: number;
+}
+
+const KEY_SEPARATOR = '\u0000';
+
+/** Statements called between `before` and `after`, most called first. */
+export function statementsBetween(before: SqlSnapshot, after: SqlSnapshot): StatementCalls[] {
+  return [...after.calls]
+    .map(([key, calls]) => {
+      const [database, query] = key.split(KEY_SEPARATOR);
+      return { database, query, calls: calls - (before.calls.get(key) ?? 0) };
+    })
+    .filter((statement) => statement.calls > 0)
+    .sort((a, b) => b.calls - a.calls);
 }
 
 /**
@@ -39,16 +61,20 @@ export class SqlCounter {
         [this.databases],
       ),
       this.statementsAvailable
-        ? this.admin.query<{ n: string }>(
-            `SELECT coalesce(sum(s.calls), 0) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-             WHERE d.datname = ANY($1)`,
+        ? this.admin.query<{ datname: string; query: string; calls: string }>(
+            `SELECT d.datname, s.query, sum(s.calls) AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+             WHERE d.datname = ANY($1) GROUP BY d.datname, s.query`,
             [this.databases],
           )
         : undefined,
     ]);
+    const calls = new Map(
+      (statements?.rows ?? []).map((row) => [`${row.datname}${KEY_SEPARATOR}${row.query}`, Number(row.calls)]),
+    );
     return {
       commits: Number(commits[0].n),
-      ...(statements ? { statements: Number(statements.rows[0].n) } : {}),
+      calls,
+      ...(statements ? { statements: [...calls.values()].reduce((sum, n) => sum + n, 0) } : {}),
     };
   }
 

@@ -88,6 +88,19 @@ describe('consuming with ConsistentKafkaServer', () => {
     expect((await consumer.outcomes()).duplicate).toBeGreaterThanOrEqual(6);
   });
 
+  it('when many events of a partition arrive at once, then they are handled in a few transactions, each effect once, in order', async () => {
+    const events = Array.from({ length: 60 }, (_, seq) => widget('widget.counted', { key: 'burst', seq }));
+    await send('burst', ...events, events[10], events[20]);
+    await waitForEffects('burst', events.length);
+    expect((await effectsOf('burst')).map((effect) => effect.seq)).toEqual(events.map((_, seq) => seq));
+    // now() is the start of the transaction: rows claimed together share it.
+    const [{ transactions }] = await consumer.dataSource.query<Array<{ transactions: number }>>(
+      'SELECT count(DISTINCT processed_at)::int AS transactions FROM inbox WHERE event_id = ANY($1)',
+      [events.map((event) => event.id)],
+    );
+    expect(transactions).toBeLessThanOrEqual(10);
+  });
+
   it('when a handler fails transiently 3 times, then it is processed once and later events of its key after it', async () => {
     const flaky = widget('widget.counted', { key: 'flaky', seq: 1 });
     const next = widget('widget.counted', { key: 'flaky', seq: 2 });

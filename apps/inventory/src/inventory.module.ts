@@ -1,4 +1,4 @@
-import { ConsistencyModule, ServiceConfig } from '@app/consistency';
+import { BatchLocks, ConsistencyModule, ServiceConfig } from '@app/consistency';
 import { inventoryManifest } from './inventory.manifest';
 import { DynamicModule, Module } from '@nestjs/common';
 import { SagaEventsMessageController } from './reservations/saga-events.message.controller';
@@ -9,6 +9,7 @@ import { StockHttpController } from './stock/stock.http.controller';
 import { ReservationsRepository } from './reservations/reservations.repository';
 import { StockRepository } from './stock/stock.repository';
 import { StockService } from './stock/stock.service';
+import { StockBatchLocks } from './stock/stock-batch-locks';
 
 const httpControllers = [StockHttpController];
 const messageControllers = [SagaEventsMessageController];
@@ -23,7 +24,7 @@ export class InventoryModule {
       module: InventoryModule,
       imports: [ConsistencyModule.forRoot({ manifest: inventoryManifest, config })],
       controllers: [...httpControllers, ...messageControllers],
-      providers: [...services, ...repositories, ...commandHandlers],
+      providers: [...services, ...repositories, ...commandHandlers, { provide: BatchLocks, useClass: StockBatchLocks }],
     };
   }
 }

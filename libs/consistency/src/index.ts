@@ -20,6 +20,7 @@ export { OutboxService } from './outbox/outbox.service';
 
 // Consuming events
 export { OnEvent } from './consumer/on-event.decorator';
+export { BatchLocks } from './consumer/batch-locks';
 export { PoisonMessageError } from './consumer/poison-message.error';
 export { currentMessage } from './platform/message-context';
 

@@ -38,6 +38,20 @@ export class StockRepository {
   }
 
   /**
+   * Locks, in SKU order, the stock of `skus` and of the lines reserved for `orderIds`: taken before any
+   * handler of a transaction runs, so every transaction locks stock rows in one global order.
+   */
+  async lockInSkuOrder(skus: string[], orderIds: string[]): Promise<void> {
+    await this.transactions.manager.query(
+      `SELECT sku FROM stock_items
+       WHERE sku = ANY($1::text[]) OR sku IN (SELECT sku FROM reservation_lines WHERE order_id = ANY($2::uuid[]))
+       ORDER BY sku
+       FOR NO KEY UPDATE`,
+      [skus, orderIds],
+    );
+  }
+
+  /**
    * Moves every line from available to reserved, or none: one conditional UPDATE per SKU (the row
    * lock is the oversell guard), in the order given. Returns the first line that could not be had.
    */

@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { Kafka } from 'kafkajs';
 import { ConsumedEvent } from '@app/contracts';
@@ -12,6 +13,7 @@ import { CONSUMER_OPTIONS, ConsumerModuleOptions } from './consumer.module-defin
 import { ConsumerMetrics } from './consumer.metrics';
 import { ConsumerState } from './consumer-state';
 import { UpcasterRegistry } from './upcasting';
+import { BatchLocks } from './batch-locks';
 
 export interface ConsumerDefinition {
   groupId: string;
@@ -36,8 +38,21 @@ export function connectConsumer(app: INestApplication, consumer: ConsumerDefinit
     faults: app.get(FaultInjector),
     upcasters: consumer.upcasters ?? {},
     events: consumer.events,
+    batchLocks: optional(app, BatchLocks),
     maxMessageBytes: options.maxMessageBytes,
   });
   app.connectMicroservice<MicroserviceOptions>({ strategy });
   return strategy;
+}
+
+/**
+ * The app's provider for `token`, or undefined when it has none. Asked through ModuleRef: the app
+ * itself ends the process when `get` finds nothing.
+ */
+function optional<T>(app: INestApplication, token: abstract new (...args: never[]) => T): T | undefined {
+  try {
+    return app.get(ModuleRef).get(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }

@@ -14,12 +14,14 @@ import { ConsumerState } from './consumer-state';
 import { OffsetCommitter } from './offset-committer';
 import { deadLetter, FailedMessage, Failure } from './dead-letter';
 import { stringHeaders } from '../platform/kafka/kafka-headers';
-import { EventContext } from './event-context';
+import { EventContext, EventSource } from './event-context';
+import { BatchLocks } from './batch-locks';
+import { BatchEntryError, handleInOneTransaction } from './batch-transaction';
 import { isPermanentFailure } from './failure-policy';
 import { claimInbox, purgeInbox } from '../inbox/inbox';
 import { admit, Admission, claimedType, GateRules } from './message-gate';
 import { isCompensation } from './on-event.decorator';
-import { MessageContext, runWithMessage } from '../platform/message-context';
+import { runWithMessage } from '../platform/message-context';
 import { acceptRequestId } from '../platform/request-context';
 import { inSpan, SpanKind } from '../platform/tracing';
 import { PartitionProgress } from './partition-progress';
@@ -39,19 +41,37 @@ export interface ConsistentKafkaServerOptions {
   upcasters: UpcasterRegistry;
   /** The events this consumer accepts, each with the topic that carries it; the saga's by default. */
   events?: ReadonlyMap<string, ConsumedEvent>;
+  /** The service's batch locks, when its handlers lock rows shared across orders. */
+  batchLocks?: BatchLocks;
   /** Largest message the event contract allows (OUTBOX_MAX_MESSAGE_BYTES); anything bigger is poison. */
   maxMessageBytes: number;
 }
 
 type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'skipped';
 
+/** A message the gate let through, with the handler registered for its type and where it came from. */
+interface AdmittedMessage {
+  envelope: EventEnvelope;
+  handler: MessageHandler;
+  source: EventSource;
+}
+
+function chunksOf<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}
+
 const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
 const OFFSET_COMMIT_EVERY = 100;
 
 /**
- * Nest transport over kafkajs that makes at-least-once delivery safe: each message is handled in
- * one database transaction with its inbox row (duplicates skip), its offset is committed only after
- * that commit, failures retry with backoff in order and then go to the dead-letter topic, poison
+ * Nest transport over kafkajs that makes at-least-once delivery safe: the messages of a fetched
+ * batch are handled in one database transaction with their inbox rows (duplicates skip), offsets
+ * are committed only after that commit; when a batch fails it rolls back and its messages go one per
+ * transaction, failures retry with backoff in order and then go to the dead-letter topic, poison
  * goes there at once, and the partition always moves on.
  */
 export class ConsistentKafkaServer extends Server implements CustomTransportStrategy {
@@ -220,25 +240,109 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     if (batch.messages.length > 0) {
       this.progress.fetched(topic, partition, batch.firstOffset() ?? batch.messages[0].offset, batch.highWatermark);
     }
+    const running = () => !this.stopping && payload.isRunning() && !payload.isStale();
     try {
-      for (const message of batch.messages) {
-        if (this.stopping || !payload.isRunning() || payload.isStale()) {
+      for (const chunk of chunksOf(batch.messages, this.config.options.batchMaxMessages)) {
+        if (!running()) {
           break;
         }
-        this.progress.handling(topic, partition, message.timestamp);
-        const outcome = await this.process(topic, partition, message);
-        this.config.metrics.messages.inc({ topic, outcome });
-        await this.config.faults.hit('consumer.after-commit-before-offset-commit');
-        payload.resolveOffset(message.offset);
-        this.progress.handled(topic, partition, message.offset);
-        await this.offsets?.handled(topic, partition, message.offset);
+        this.progress.handling(topic, partition, chunk[0].timestamp);
+        const together = chunk.length > 1 ? await this.processTogether(topic, partition, chunk) : undefined;
+        if (together && 'outcomes' in together) {
+          await this.settled(payload, chunk[chunk.length - 1].offset, together.outcomes);
+          continue;
+        }
+        for (const message of chunk) {
+          if (!running()) {
+            return;
+          }
+          const failedFirst = together?.failed?.offset === message.offset ? together.failed.error : undefined;
+          await this.settled(payload, message.offset, [await this.process(topic, partition, message, failedFirst)]);
+        }
       }
     } finally {
       clearInterval(keepAlive);
     }
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {
+  /** After the commit of what the outcomes report: count them, then let the offset move past `offset`. */
+  private async settled(payload: EachBatchPayload, offset: string, outcomes: Outcome[]): Promise<void> {
+    const { topic, partition } = payload.batch;
+    for (const outcome of outcomes) {
+      this.config.metrics.messages.inc({ topic, outcome });
+    }
+    await this.config.faults.hit('consumer.after-commit-before-offset-commit');
+    payload.resolveOffset(offset);
+    this.progress.handled(topic, partition, offset);
+    await this.offsets?.handled(topic, partition, offset);
+  }
+
+  /**
+   * Several messages of a partition in one transaction (handleInOneTransaction). They must go one
+   * per transaction instead when the gate refuses one (its dead letter has rules of its own) or the
+   * batch rolled back; then the message whose handler failed, if one did, is named with its error,
+   * which counts as its first attempt.
+   */
+  private async processTogether(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<{ outcomes: Outcome[] } | { failed?: { offset: string; error: unknown } } | undefined> {
+    const admitted: Array<AdmittedMessage | undefined> = [];
+    for (const message of messages) {
+      const admission = this.admitted(topic, partition, message);
+      if (!admission) {
+        return undefined;
+      }
+      admitted.push(admission === 'ignored' ? undefined : admission);
+    }
+    const entries = admitted.filter((entry): entry is AdmittedMessage => entry !== undefined);
+    try {
+      const results =
+        entries.length === 0
+          ? []
+          : await handleInOneTransaction(entries, {
+              transactions: this.config.transactions,
+              groupId: this.config.groupId,
+              locks: this.config.batchLocks,
+              handle: (entry) => this.invoke(entry, 1),
+            });
+      return { outcomes: admitted.map((entry) => (entry ? results[entries.indexOf(entry)] : 'ignored')) };
+    } catch (error) {
+      this.log.warn(
+        `a batch of ${messages.length} from ${topic}/${partition} rolled back (${errorText(error)}); handling its messages one by one`,
+      );
+      this.config.metrics.batchFallbacks.inc({ topic });
+      return error instanceof BatchEntryError
+        ? { failed: { offset: (error.entry as AdmittedMessage).source.offset, error: error.cause } }
+        : {};
+    }
+  }
+
+  /** A message the gate lets through ('ignored' for a valid event this service has no handler for), or undefined for poison. */
+  private admitted(topic: string, partition: number, message: KafkaMessage): AdmittedMessage | 'ignored' | undefined {
+    try {
+      const admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
+      if (admission.action === 'ignore') {
+        return 'ignored';
+      }
+      const source = { topic, partition, offset: message.offset, headers: stringHeaders(message.headers) };
+      return { envelope: admission.envelope, handler: admission.handler, source };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * One message in its own transaction, retried with backoff, dead-lettered when it cannot succeed.
+   * `failedFirst`: the error its handler already failed with in a batch that rolled back (attempt 1).
+   */
+  private async process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    failedFirst?: unknown,
+  ): Promise<Outcome> {
     const failed: FailedMessage = {
       topic,
       partition,
@@ -260,69 +364,92 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     if (admission.action === 'ignore') {
       return 'ignored';
     }
-    const { envelope, handler } = admission;
-    const headers = stringHeaders(message.headers);
-    const context = new EventContext([{ topic, partition, offset: message.offset, headers }]);
-    for (let attempt = 1; ; attempt++) {
+    const entry: AdmittedMessage = {
+      envelope: admission.envelope,
+      handler: admission.handler,
+      source: { topic, partition, offset: message.offset, headers: stringHeaders(message.headers) },
+    };
+    if (failedFirst !== undefined) {
+      const settled = await this.attemptFailed(failed, entry.envelope, failedFirst, 1);
+      if (settled) {
+        return settled;
+      }
+    }
+    for (let attempt = failedFirst === undefined ? 1 : 2; ; attempt++) {
       try {
-        return await inSpan(
-          `consume ${envelope.type}`,
-          {
-            kind: SpanKind.CONSUMER,
-            parent: headers[EventHeaders.traceparent],
-            attributes: { 'messaging.destination.name': topic, 'event.id': envelope.id, attempt },
-          },
-          (traceparent) =>
-            this.handleOnce(handler, envelope, context, {
-              traceparent,
-              requestId: acceptRequestId(headers[EventHeaders.requestId]),
-            }),
-        );
+        return await this.handleOnce(entry, attempt);
       } catch (error) {
-        if (isPermanentFailure(error)) {
-          return this.deadLetter(
-            failed,
-            { reason: 'poison', error: errorText(error), attempts: attempt },
-            envelope.type,
-          );
+        const settled = await this.attemptFailed(failed, entry.envelope, error, attempt);
+        if (settled) {
+          return settled;
         }
-        if (attempt >= this.config.options.maxAttempts) {
-          return this.deadLetter(
-            failed,
-            { reason: 'retries-exhausted', error: errorText(error), attempts: attempt },
-            envelope.type,
-          );
-        }
-        const delay = backoffDelay(attempt, {
-          baseMs: this.config.options.retryBaseMs,
-          maxMs: this.config.options.retryMaxMs,
-        });
-        this.log.warn(
-          `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${errorText(error)}`,
-        );
-        this.config.metrics.retries.inc({ topic });
-        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
-  /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
-  private handleOnce(
-    handler: MessageHandler,
+  /**
+   * After a failed attempt: the dead letter's outcome when the message cannot succeed (a permanent
+   * failure, or the last attempt), else undefined once the backoff before the next attempt is over.
+   */
+  private async attemptFailed(
+    failed: FailedMessage,
     envelope: EventEnvelope,
-    context: EventContext,
-    cause: Omit<MessageContext, 'envelope'>,
-  ): Promise<Outcome> {
+    error: unknown,
+    attempt: number,
+  ): Promise<Outcome | undefined> {
+    if (isPermanentFailure(error)) {
+      return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt }, envelope.type);
+    }
+    if (attempt >= this.config.options.maxAttempts) {
+      return this.deadLetter(
+        failed,
+        { reason: 'retries-exhausted', error: errorText(error), attempts: attempt },
+        envelope.type,
+      );
+    }
+    const delay = backoffDelay(attempt, {
+      baseMs: this.config.options.retryBaseMs,
+      maxMs: this.config.options.retryMaxMs,
+    });
+    this.log.warn(
+      `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${errorText(error)}`,
+    );
+    this.config.metrics.retries.inc({ topic: failed.topic });
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return undefined;
+  }
+
+  /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
+  private handleOnce(entry: AdmittedMessage, attempt: number): Promise<Outcome> {
     const { transactions, groupId } = this.config;
     return transactions.run(async () => {
-      if (!(await claimInbox(transactions.manager, groupId, envelope.id))) {
+      if (!(await claimInbox(transactions.manager, groupId, entry.envelope.id))) {
         return 'duplicate';
       }
-      await runWithMessage({ envelope, ...cause }, async () => {
-        await lastValueFrom(this.transformToObservable(await handler(envelope, context)), { defaultValue: undefined });
-      });
+      await this.config.batchLocks?.lock([entry.envelope]);
+      await this.invoke(entry, attempt);
       return 'processed';
     });
+  }
+
+  /** Runs the handler of one admitted event in its span, knowing the event it handles; joins the caller's transaction. */
+  private invoke({ envelope, handler, source }: AdmittedMessage, attempt: number): Promise<void> {
+    return inSpan(
+      `consume ${envelope.type}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: source.headers[EventHeaders.traceparent],
+        attributes: { 'messaging.destination.name': source.topic, 'event.id': envelope.id, attempt },
+      },
+      (traceparent) =>
+        runWithMessage(
+          { envelope, traceparent, requestId: acceptRequestId(source.headers[EventHeaders.requestId]) },
+          async () => {
+            const result: unknown = await handler(envelope, new EventContext([source]));
+            await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+          },
+        ),
+    );
   }
 
   /**

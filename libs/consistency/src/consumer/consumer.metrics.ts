@@ -20,6 +20,7 @@ export interface DeadLetterLabels {
 export class ConsumerMetrics {
   readonly messages: Counter<'topic' | 'outcome'>;
   readonly retries: Counter<'topic'>;
+  readonly batchFallbacks: Counter<'topic'>;
   private readonly deadLetters: Counter<'topic' | 'event_type' | 'reason' | 'compensation'>;
 
   constructor(registry: Registry, state: ConsumerState) {
@@ -68,6 +69,12 @@ export class ConsumerMetrics {
     this.retries = new Counter({
       name: 'consumer_retries_total',
       help: 'Handler attempts that failed and were retried',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.batchFallbacks = new Counter({
+      name: 'consumer_batch_fallbacks_total',
+      help: 'Batches that rolled back and were handled again one message per transaction',
       labelNames: ['topic'],
       registers: [registry],
     });

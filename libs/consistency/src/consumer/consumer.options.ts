@@ -7,6 +7,8 @@ export interface ConsumerOptions {
   retryMaxMs: number;
   /** Partitions handled in parallel by one instance (order is per partition). */
   partitionsConcurrently: number;
+  /** Most messages of a partition handled in one transaction. */
+  batchMaxMessages: number;
   sessionTimeoutMs: number;
   /** How long a rebalance waits for members to rejoin; a SIGKILLed member holds it up this long. */
   rebalanceTimeoutMs: number;
@@ -29,6 +31,10 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
       CONSUMER_RETRY_BASE_MS: positiveInt({ default: 200, desc: 'first retry delay' }),
       CONSUMER_RETRY_MAX_MS: positiveInt({ default: 10_000, desc: 'retry delay cap' }),
       CONSUMER_PARTITIONS_CONCURRENTLY: positiveInt({ default: 3, desc: 'partitions handled in parallel' }),
+      CONSUMER_BATCH_MAX_MESSAGES: positiveInt({
+        default: 100,
+        desc: 'most messages of a partition handled in one transaction (1 = one transaction per message)',
+      }),
       CONSUMER_SESSION_TIMEOUT_MS: positiveInt({
         default: 6000,
         desc: 'Kafka group session timeout (how long a dead member holds its partitions; brokers refuse less than group.min.session.timeout.ms, 6 s by default)',
@@ -57,6 +63,7 @@ export function loadConsumerOptions(env: NodeJS.ProcessEnv = process.env): Consu
     retryBaseMs: clean.CONSUMER_RETRY_BASE_MS,
     retryMaxMs: clean.CONSUMER_RETRY_MAX_MS,
     partitionsConcurrently: clean.CONSUMER_PARTITIONS_CONCURRENTLY,
+    batchMaxMessages: clean.CONSUMER_BATCH_MAX_MESSAGES,
     sessionTimeoutMs: clean.CONSUMER_SESSION_TIMEOUT_MS,
     rebalanceTimeoutMs: clean.CONSUMER_REBALANCE_TIMEOUT_MS,
     heartbeatIntervalMs: clean.CONSUMER_HEARTBEAT_INTERVAL_MS,

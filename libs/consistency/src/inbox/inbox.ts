@@ -20,3 +20,19 @@ export async function purgeInbox(manager: EntityManager, retentionHours: number)
   );
   return deleted;
 }
+
+/**
+ * `claimInbox` for several events in one statement: returns the ids not seen before by `consumer`
+ * (an id twice in `eventIds` is claimed once).
+ */
+export async function claimInboxBatch(
+  manager: EntityManager,
+  consumer: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  const inserted = await manager.query<Array<{ event_id: string }>>(
+    `INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+    [consumer, [...new Set(eventIds)]],
+  );
+  return new Set(inserted.map((row) => row.event_id));
+}

@@ -9,31 +9,49 @@ import { OutboxSignal } from './outbox-signal';
 /** A fake transaction that records the SQL it was given; the real one is covered in test/outbox. */
 function fakeTransaction() {
   const queries: unknown[][] = [];
+  const beforeCommit: Array<() => Promise<void>> = [];
   const afterCommit: Array<() => void> = [];
+  const manager = { query: (sql: string, params: unknown[]) => Promise.resolve(queries.push([sql, params])) };
   const host = {
-    manager: { query: (sql: string, params: unknown[]) => Promise.resolve(queries.push([sql, params])) },
-    afterCommit: (callback: () => void) => afterCommit.push(callback),
+    manager,
+    beforeCommit: (callback: () => Promise<void>) => !beforeCommit.includes(callback) && beforeCommit.push(callback),
+    afterCommit: (callback: () => void) => !afterCommit.includes(callback) && afterCommit.push(callback),
   } as unknown as TransactionHost & { manager: EntityManager };
-  return { host, queries, afterCommit };
+  const commit = async () => {
+    for (const callback of beforeCommit) {
+      await callback();
+    }
+    afterCommit.forEach((callback) => callback());
+  };
+  return { host, queries, commit };
 }
 
 describe('OutboxService', () => {
   const options = loadOutboxOptions({ OUTBOX_MAX_MESSAGE_BYTES: '2000' });
 
-  it('when an event is enqueued, then one outbox row is inserted and relays are woken after commit', async () => {
-    const { host, queries, afterCommit } = fakeTransaction();
+  it('when events are enqueued, then their rows go in one INSERT before commit, in order, and relays are woken after it', async () => {
+    const { host, queries, commit } = fakeTransaction();
     const signal = new OutboxSignal();
     let woken = 0;
     signal.onCommitted(() => (woken += 1));
-    const envelope = await new OutboxService(host, options, signal).enqueue({
+    const service = new OutboxService(host, options, signal);
+    const first = await service.enqueue({
       type: 'inventory.rejected',
       orderId: randomUUID(),
-      payload: { reason: 'unknown sku' },
+      payload: { reason: 'a' },
     });
+    const second = await service.enqueue({
+      type: 'inventory.rejected',
+      orderId: randomUUID(),
+      payload: { reason: 'b' },
+    });
+    expect(queries).toHaveLength(0);
+    await commit();
     expect(queries).toHaveLength(1);
-    expect(queries[0][1]).toEqual(expect.arrayContaining([envelope.id, 'inventory.rejected', 'inventory.events']));
-    expect(woken).toBe(0);
-    afterCommit.forEach((callback) => callback());
+    const [eventIds, types, topics] = queries[0][1] as string[][];
+    expect(eventIds).toEqual([first.id, second.id]);
+    expect(types).toEqual(['inventory.rejected', 'inventory.rejected']);
+    expect(topics).toEqual(['inventory.events', 'inventory.events']);
     expect(woken).toBe(1);
   });
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { envelopeProblem, EventEnvelope, EventType, payloadProblem } from '@app/contracts';
 import { TransactionHost } from '../transaction/transaction-host';
 import { OUTBOX_OPTIONS } from './outbox.module-definition';
@@ -16,6 +17,9 @@ import { OutboxSignal } from './outbox-signal';
 @Injectable()
 export class OutboxService {
   private readonly wakeRelays = () => this.signal.committed();
+  /** Messages enqueued by each open transaction, written together just before it commits. */
+  private readonly buffered = new WeakMap<EntityManager, OutboxMessage[]>();
+  private readonly writeBuffered = () => this.flush();
 
   constructor(
     private readonly transactions: TransactionHost,
@@ -54,7 +58,10 @@ export class OutboxService {
     return envelope;
   }
 
-  /** Writes any keyed message into the outbox in the caller's transaction. */
+  /**
+   * Writes any keyed message into the outbox in the caller's transaction. The rows of one
+   * transaction go in one multi-row INSERT just before its commit, in the order they were enqueued.
+   */
   async enqueueMessage(message: OutboxMessage): Promise<void> {
     const size = messageBytes(message);
     if (size > this.options.maxMessageBytes) {
@@ -63,19 +70,36 @@ export class OutboxService {
           '(OUTBOX_MAX_MESSAGE_BYTES); store large data elsewhere and reference it from the event',
       );
     }
-    await this.transactions.manager.query(
+    const manager = this.transactions.manager;
+    const rows = this.buffered.get(manager);
+    if (rows) {
+      rows.push(message);
+    } else {
+      this.buffered.set(manager, [message]);
+      this.transactions.beforeCommit(this.writeBuffered);
+    }
+    this.transactions.afterCommit(this.wakeRelays);
+  }
+
+  private async flush(): Promise<void> {
+    const manager = this.transactions.manager;
+    const rows = this.buffered.get(manager) ?? [];
+    this.buffered.delete(manager);
+    if (rows.length === 0) {
+      return;
+    }
+    await manager.query(
       `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])`,
       [
-        message.eventId,
-        message.eventType,
-        message.topic,
-        message.key,
-        laneOf(message.key),
-        message.value,
-        JSON.stringify(message.headers),
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.eventType),
+        rows.map((row) => row.topic),
+        rows.map((row) => row.key),
+        rows.map((row) => laneOf(row.key)),
+        rows.map((row) => row.value),
+        rows.map((row) => JSON.stringify(row.headers)),
       ],
     );
-    this.transactions.afterCommit(this.wakeRelays);
   }
 }

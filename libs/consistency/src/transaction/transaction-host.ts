@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 
 interface TransactionScope {
   manager: EntityManager;
+  beforeCommit: Array<() => Promise<void>>;
   afterCommit: Array<() => void>;
 }
 
@@ -55,11 +56,35 @@ export class TransactionHost implements OnModuleInit, OnModuleDestroy {
       return work();
     }
     const afterCommit: Array<() => void> = [];
-    const result = await this.dataSource.transaction((manager) => this.storage.run({ manager, afterCommit }, work));
+    const result = await this.dataSource.transaction((manager) => {
+      const scope: TransactionScope = { manager, beforeCommit: [], afterCommit };
+      return this.storage.run(scope, async () => {
+        const value = await work();
+        for (const callback of scope.beforeCommit) {
+          await callback();
+        }
+        return value;
+      });
+    });
     for (const callback of afterCommit) {
       callback();
     }
     return result;
+  }
+
+  /**
+   * Registers `callback` to run in the current transaction once its work is done, just before the
+   * commit: writes buffered during the transaction go out there in one statement. Registering the
+   * same callback twice runs it once.
+   */
+  beforeCommit(callback: () => Promise<void>): void {
+    const scope = this.storage.getStore();
+    if (!scope) {
+      throw new NoTransactionError();
+    }
+    if (!scope.beforeCommit.includes(callback)) {
+      scope.beforeCommit.push(callback);
+    }
   }
 
   /** Registers `callback` to run once the current transaction has committed (never on rollback). */
