@@ -62,7 +62,15 @@ export class OutboxService {
    * Writes any keyed message into the outbox in the caller's transaction. The rows of one
    * transaction go in one multi-row INSERT just before its commit, in the order they were enqueued.
    */
-  async enqueueMessage(message: OutboxMessage): Promise<void> {
+  enqueueMessage(message: OutboxMessage): Promise<void> {
+    // A promise even though nothing is awaited here: callers await it, and a refusal rejects it.
+    return new Promise((resolve) => {
+      this.buffer(message);
+      resolve();
+    });
+  }
+
+  private buffer(message: OutboxMessage): void {
     const size = messageBytes(message);
     if (size > this.options.maxMessageBytes) {
       throw new EventTooLargeError(
