@@ -16,6 +16,7 @@ export { OUTBOX_BACKLOG_SQL, OutboxStore, outboxBacklog } from './outbox/outbox.
 export type { OutboxBacklog, OutboxBacklogRow, ParkedSelection } from './outbox/outbox.store';
 export type { ParkedOutboxRow } from './outbox/outbox-message';
 export { OutboxRelayHost } from './outbox/outbox-relay.host';
+export { OutboxNotifier } from './outbox/outbox.notifier';
 export { toOutboxMessage } from './outbox/event-envelope';
 export { laneOf } from './outbox/lane';
 export { EventTooLargeError } from './outbox/outbox-message';

@@ -4,7 +4,10 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 const CHANNEL = 'outbox_committed';
+const LISTENER_NAME = 'outbox-listener';
 const RECONNECT_DELAY_MS = 1000;
+/** How often a process looks for other instances' listeners; one that starts meanwhile polls until then. */
+const LISTENERS_REFRESH_MS = 2000;
 /**
  * At most one NOTIFY per window: each is a round trip and a wake-up of every listener, and only
  * other instances need it (this process's relay is woken in-process), so under load commits share one.
@@ -14,7 +17,8 @@ const NOTIFY_WINDOW_MS = 20;
 /**
  * Cross-process wake-ups over LISTEN/NOTIFY. NOTIFY is sent after the business commit, from the
  * pool and throttled, because a NOTIFY inside the business transaction would take PostgreSQL's
- * global notify lock at commit and serialise every writer.
+ * global notify lock at commit and serialise every writer; and only while another instance
+ * listens on the same database: alone, the in-process wake-up is all a commit needs.
  */
 export class OutboxNotifier {
   private readonly logger = new Logger(OutboxNotifier.name);
@@ -22,6 +26,9 @@ export class OutboxNotifier {
   private stopped = false;
   private throttled = false;
   private notifyAgain = false;
+  /** Until the listener has looked, assume others listen: a wake-up too many costs less than one lost. */
+  private othersListening = true;
+  private refreshTimer?: NodeJS.Timeout;
   private readonly instance = randomUUID();
 
   constructor(
@@ -29,7 +36,15 @@ export class OutboxNotifier {
     private readonly databaseUrl: string,
   ) {}
 
+  /** Whether, when last looked, another instance listened on this database (so commits are announced). */
+  get othersListen(): boolean {
+    return this.othersListening;
+  }
+
   notify(): void {
+    if (!this.othersListening) {
+      return;
+    }
     if (this.throttled) {
       this.notifyAgain = true;
       return;
@@ -54,9 +69,11 @@ export class OutboxNotifier {
     if (this.stopped) {
       return;
     }
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'outbox-listener' });
+    const client = new Client({ connectionString: this.databaseUrl, application_name: LISTENER_NAME });
     this.listener = client;
     const reconnect = () => {
+      clearInterval(this.refreshTimer);
+      this.othersListening = true;
       client.removeAllListeners();
       client.end().catch(() => undefined);
       if (!this.stopped) {
@@ -78,14 +95,32 @@ export class OutboxNotifier {
       await client.query(`LISTEN ${CHANNEL}`);
       // Rows committed while we were not listening are found by this wake-up.
       onNotify();
+      await this.refreshListeners(client);
+      this.refreshTimer = setInterval(() => void this.refreshListeners(client), LISTENERS_REFRESH_MS);
+      this.refreshTimer.unref();
     } catch (error) {
       this.logger.warn(`LISTEN failed, retrying: ${(error as Error).message}`);
       reconnect();
     }
   }
 
+  /** Whether another process listens on this database; on an error, assume one does. */
+  private async refreshListeners(client: Client): Promise<void> {
+    try {
+      const { rows } = await client.query<{ others: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = $1 AND pid <> pg_backend_pid()) AS others`,
+        [LISTENER_NAME],
+      );
+      this.othersListening = rows[0].others;
+    } catch {
+      this.othersListening = true;
+    }
+  }
+
   async close(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.refreshTimer);
     const listener = this.listener;
     this.listener = undefined;
     listener?.removeAllListeners();
