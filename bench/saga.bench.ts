@@ -18,6 +18,7 @@ import { SERVICE_NAMES, ServiceName } from '../scripts/services';
 import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
 import { SqlCounter, statementsBetween } from './sql-stats';
+import { summarizeProfiles } from './cpu-profile';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -532,6 +533,26 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all([...Object.values(databases), sql].map((client) => client.end()));
     await stack.stop();
+  }
+  if (options.profile) {
+    printProfiles();
+  }
+}
+
+/** Where each service spent its CPU over the whole run (`--profile`): by package, then the hottest functions. */
+function printProfiles(): void {
+  for (const summary of summarizeProfiles(PROFILE_DIR)) {
+    const share = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1)} %`;
+    printTable(
+      `CPU profile of ${summary.process}: ${Math.round(summary.totalMs)} ms of self time by origin`,
+      ['origin', 'ms', 'share'],
+      summary.byOrigin.map(({ origin, ms }) => [origin, ms, share(ms)]),
+    );
+    printTable(
+      `Hottest functions of ${summary.process}`,
+      ['function', 'origin', 'ms', 'share'],
+      summary.topFunctions.map(({ name, origin, ms }) => [name.slice(0, 90), origin, ms, share(ms)]),
+    );
   }
 }
 

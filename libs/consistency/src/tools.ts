@@ -25,6 +25,7 @@ export { connectConsumer } from './consumer/connect-consumer';
 export { deadLetter, DeadLetterHeaders, decodeDeadLetter } from './consumer/dead-letter';
 export type { Replay, StoredDeadLetter } from './consumer/dead-letter';
 export { PassThroughRpcErrors } from './consumer/pass-through-rpc-errors.filter';
+export { claimInbox } from './inbox/inbox';
 export type { UpcasterRegistry } from './consumer/upcasting';
 
 export { InvalidLockRequestError } from './lock/lock.errors';

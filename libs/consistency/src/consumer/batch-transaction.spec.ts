@@ -10,7 +10,7 @@ function fakeTransaction(seen: string[]) {
   const host = {
     run: <T>(work: () => Promise<T>) => work(),
     manager: {
-      query: (_sql: string, [, ids]: [string, string[]]) =>
+      query: (_sql: string, [, ids]: [string, string[], number, string[]]) =>
         Promise.resolve(ids.filter((id) => !inbox.has(id) && inbox.add(id)).map((id) => ({ event_id: id }))),
     },
   } as unknown as TransactionHost;

@@ -1,5 +1,5 @@
 import { EventEnvelope } from '@app/contracts';
-import { claimInboxBatch } from '../inbox/inbox';
+import { claimInbox } from '../inbox/inbox';
 import { TransactionHost } from '../transaction/transaction-host';
 import { BatchLocks } from './batch-locks';
 
@@ -26,8 +26,9 @@ export interface BatchTransaction<T extends { envelope: EventEnvelope }> {
 }
 
 /**
- * Handles admitted messages of one partition in one transaction: their inbox rows in one statement
- * (an event already recorded, or twice in the batch, is a duplicate), the service's batch locks,
+ * Handles admitted messages of one partition in one transaction: their orders locked and their inbox
+ * rows in one statement (an event already recorded, or twice in the batch, is a duplicate), the
+ * service's batch locks,
  * then each new event's handler in partition order; the outbox rows they enqueue go in one statement
  * at commit. Any error rolls all of it back and propagates (a handler's wrapped in BatchEntryError,
  * naming its entry): the caller then handles the messages one per transaction, so one bad message
@@ -38,10 +39,10 @@ export function handleInOneTransaction<T extends { envelope: EventEnvelope }>(
   { transactions, groupId, locks, handle }: BatchTransaction<T>,
 ): Promise<BatchOutcome[]> {
   return transactions.run(async () => {
-    const fresh = await claimInboxBatch(
+    const fresh = await claimInbox(
       transactions.manager,
       groupId,
-      entries.map(({ envelope }) => envelope.id),
+      entries.map(({ envelope }) => ({ eventId: envelope.id, orderId: envelope.orderId })),
     );
     const todo = entries.filter(({ envelope }) => fresh.has(envelope.id));
     if (locks && todo.length > 0) {

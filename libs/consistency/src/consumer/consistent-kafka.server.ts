@@ -18,7 +18,7 @@ import { EventContext, EventSource } from './event-context';
 import { BatchLocks } from './batch-locks';
 import { BatchEntryError, handleInOneTransaction } from './batch-transaction';
 import { isPermanentFailure } from './failure-policy';
-import { claimInbox, purgeInbox } from '../inbox/inbox';
+import { purgeInbox } from '../inbox/inbox';
 import { admit, Admission, claimedType, GateRules } from './message-gate';
 import { isCompensation } from './on-event.decorator';
 import { runWithMessage } from '../platform/message-context';
@@ -420,16 +420,18 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   }
 
   /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
-  private handleOnce(entry: AdmittedMessage, attempt: number): Promise<Outcome> {
-    const { transactions, groupId } = this.config;
-    return transactions.run(async () => {
-      if (!(await claimInbox(transactions.manager, groupId, entry.envelope.id))) {
-        return 'duplicate';
-      }
-      await this.config.batchLocks?.lock([entry.envelope]);
-      await this.invoke(entry, attempt);
-      return 'processed';
-    });
+  private async handleOnce(entry: AdmittedMessage, attempt: number): Promise<Outcome> {
+    try {
+      const [outcome] = await handleInOneTransaction([entry], {
+        transactions: this.config.transactions,
+        groupId: this.config.groupId,
+        locks: this.config.batchLocks,
+        handle: (admitted) => this.invoke(admitted, attempt),
+      });
+      return outcome;
+    } catch (error) {
+      throw error instanceof BatchEntryError ? error.cause : error;
+    }
   }
 
   /** Runs the handler of one admitted event in its span, knowing the event it handles; joins the caller's transaction. */
