@@ -48,7 +48,7 @@ export class OrdersService {
       shippingAddress,
       stepDeadlineAt: this.saga.firstDeadline(),
     });
-    await this.saga.started(orderId);
+    this.saga.started(orderId);
     await this.outbox.enqueue({
       type: 'order.created',
       orderId,

@@ -30,22 +30,22 @@ export class OrderSaga {
     return new Date(Date.now() + this.options.stepTimeoutMs);
   }
 
-  async started(orderId: string): Promise<void> {
-    await this.log(orderId, 'order', 'PENDING');
+  started(orderId: string): void {
+    this.log(orderId, 'order', 'PENDING');
   }
 
   async stockReserved(orderId: string): Promise<void> {
-    await this.log(orderId, 'inventory', 'RESERVED');
+    this.log(orderId, 'inventory', 'RESERVED');
     await this.move(orderId, OrderTransitions.stockReserved);
   }
 
   async stockRejected(orderId: string, reason: string): Promise<void> {
-    await this.log(orderId, 'inventory', 'REJECTED', reason);
+    this.log(orderId, 'inventory', 'REJECTED', reason);
     await this.cancel(orderId, reason, 'rejected');
   }
 
   async shipmentScheduled(orderId: string, shipmentId: string): Promise<void> {
-    await this.log(orderId, 'shipping', 'SCHEDULED', shipmentId);
+    this.log(orderId, 'shipping', 'SCHEDULED', shipmentId);
     const moved = await this.move(orderId, OrderTransitions.shipmentScheduled);
     if (moved) {
       await this.outbox.enqueue({
@@ -53,13 +53,13 @@ export class OrderSaga {
         orderId,
         payload: { customerId: moved.customer_id, shipmentId },
       });
-      await this.finished(orderId, 'COMPLETED', moved);
+      this.finished(orderId, 'COMPLETED', moved);
     }
   }
 
   /** Compensation starts: inventory releases on shipping.failed and answers inventory.released. */
   async shipmentFailed(orderId: string, reason: string): Promise<void> {
-    await this.log(orderId, 'shipping', 'FAILED', reason);
+    this.log(orderId, 'shipping', 'FAILED', reason);
     const moved = await this.move(orderId, OrderTransitions.shipmentFailed, reason);
     // inventory.events and shipping.events are separate topics: the release may have come first.
     if (moved && (await this.logged(orderId, 'inventory', 'RELEASED'))) {
@@ -70,7 +70,7 @@ export class OrderSaga {
   async stockReleased(orderId: string): Promise<void> {
     // Ordered against a concurrent shipping.failed for the same order.
     const order = await this.orders.lock(orderId);
-    await this.log(orderId, 'inventory', 'RELEASED');
+    this.log(orderId, 'inventory', 'RELEASED');
     if (order?.status === 'COMPENSATING') {
       await this.cancel(orderId, order.failureReason ?? 'compensated', 'shipping-failed');
     }
@@ -78,7 +78,7 @@ export class OrderSaga {
 
   /** The scanner's move for a saga past its deadline. */
   async expire(orderId: string, status: string): Promise<void> {
-    await this.log(orderId, 'scanner', 'DEADLINE_EXCEEDED', `no progress while ${status}`);
+    this.log(orderId, 'scanner', 'DEADLINE_EXCEEDED', `no progress while ${status}`);
     await this.cancel(orderId, `saga deadline exceeded while ${status}`, 'deadline');
   }
 
@@ -92,12 +92,12 @@ export class OrderSaga {
         orderId,
         payload: { customerId: moved.customer_id, reason },
       });
-      await this.finished(orderId, 'CANCELLED', moved, reason);
+      this.finished(orderId, 'CANCELLED', moved, reason);
     }
   }
 
-  private async finished(orderId: string, outcome: string, moved: MovedOrder, reason?: string): Promise<void> {
-    await this.log(orderId, 'order', outcome, reason);
+  private finished(orderId: string, outcome: string, moved: MovedOrder, reason?: string): void {
+    this.log(orderId, 'order', outcome, reason);
     this.metrics.duration.observe({ outcome }, (Date.now() - moved.created_at.getTime()) / 1000);
   }
 
@@ -118,8 +118,8 @@ export class OrderSaga {
    * Records a step at the time it happened: a participant's step at its event's occurredAt, since
    * its reply may reach us after a later step's (they travel on different topics); ours when recorded.
    */
-  private async log(orderId: string, step: string, status: string, detail?: string): Promise<void> {
+  private log(orderId: string, step: string, status: string, detail?: string): void {
     const occurredAt = step === 'order' || step === 'scanner' ? undefined : currentMessage()?.envelope.occurredAt;
-    await this.sagaLog.append(orderId, step, status, detail, occurredAt);
+    this.sagaLog.append(orderId, step, status, detail, occurredAt);
   }
 }

@@ -1,20 +1,71 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError } from 'typeorm';
 import { PoisonMessageError, TransactionHost } from '@app/consistency';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-/** The saga_steps table's SQL: each order's saga as a log of steps. Joins the caller's transaction. */
+interface SagaStepRow {
+  orderId: string;
+  step: string;
+  status: string;
+  detail: string | null;
+  /** A participant's step happened at its event's occurredAt; ours, null, when written (the database's clock). */
+  at: string | null;
+}
+
+/**
+ * The saga_steps table's SQL: each order's saga as a log of steps, in the caller's transaction. The
+ * steps a transaction appends are written together just before it commits (one statement for a
+ * whole batch of events), and before any read of the log in it.
+ */
 @Injectable()
 export class SagaLogRepository {
+  private readonly pending = new WeakMap<EntityManager, SagaStepRow[]>();
+  private readonly writePending = () => this.flush();
+
   constructor(private readonly transactions: TransactionHost) {}
 
-  /** Appends a step, at `occurredAt` when given (a participant's step) or now (ours). */
-  async append(orderId: string, step: string, status: string, detail?: string, occurredAt?: string): Promise<void> {
+  /** Appends a step, at `occurredAt` when given (a participant's step) or when written (ours). */
+  append(orderId: string, step: string, status: string, detail?: string, occurredAt?: string): void {
+    const manager = this.transactions.manager;
+    const row = { orderId, step, status, detail: detail ?? null, at: occurredAt ?? null };
+    const rows = this.pending.get(manager);
+    if (rows) {
+      rows.push(row);
+    } else {
+      this.pending.set(manager, [row]);
+      this.transactions.beforeCommit(this.writePending);
+    }
+  }
+
+  async has(orderId: string, step: string, status: string): Promise<boolean> {
+    await this.flush();
+    const rows = await this.transactions.manager.query<unknown[]>(
+      'SELECT 1 FROM saga_steps WHERE order_id = $1 AND step = $2 AND status = $3 LIMIT 1',
+      [orderId, step, status],
+    );
+    return rows.length > 0;
+  }
+
+  private async flush(): Promise<void> {
+    const manager = this.transactions.manager;
+    const rows = this.pending.get(manager) ?? [];
+    this.pending.delete(manager);
+    if (rows.length === 0) {
+      return;
+    }
     try {
-      await this.transactions.manager.query(
-        'INSERT INTO saga_steps (order_id, step, status, detail, at) VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()))',
-        [orderId, step, status, detail ?? null, occurredAt ?? null],
+      await manager.query(
+        `INSERT INTO saga_steps (order_id, step, status, detail, at)
+         SELECT order_id, step, status, detail, COALESCE(at, clock_timestamp())
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS s(order_id, step, status, detail, at)`,
+        [
+          rows.map((row) => row.orderId),
+          rows.map((row) => row.step),
+          rows.map((row) => row.status),
+          rows.map((row) => row.detail),
+          rows.map((row) => row.at),
+        ],
       );
     } catch (error) {
       // A reply for an order this service never created cannot succeed on any retry.
@@ -22,17 +73,13 @@ export class SagaLogRepository {
         error instanceof QueryFailedError &&
         (error.driverError as { code?: string }).code === FOREIGN_KEY_VIOLATION
       ) {
-        throw new PoisonMessageError(`${step} ${status} for order ${orderId}, which does not exist`);
+        const detail = (error.driverError as { detail?: string }).detail ?? '';
+        const missing = rows.find((row) => detail.includes(`(${row.orderId})`)) ?? rows[0];
+        throw new PoisonMessageError(
+          `${missing.step} ${missing.status} for order ${missing.orderId}, which does not exist`,
+        );
       }
       throw error;
     }
-  }
-
-  async has(orderId: string, step: string, status: string): Promise<boolean> {
-    const rows = await this.transactions.manager.query<unknown[]>(
-      'SELECT 1 FROM saga_steps WHERE order_id = $1 AND step = $2 AND status = $3 LIMIT 1',
-      [orderId, step, status],
-    );
-    return rows.length > 0;
   }
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeProtectedHeader, errors, JWTPayload, JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AuthOptions } from './auth.options';
 import { IdentityProviderUnavailableError } from './identity-provider-unavailable.error';
@@ -10,6 +11,15 @@ export const MAX_TOKEN_LENGTH = 8192;
 /** Allowed skew between the clocks of the token's issuer and this service. */
 const CLOCK_TOLERANCE_SECONDS = 5;
 
+/**
+ * A verified token is trusted again without verifying its signature for at most this long (never
+ * past its exp): a client's requests then cost one verification a minute instead of one each, and
+ * a key the identity provider withdraws stops working within the minute.
+ */
+const VERIFIED_TTL_MS = 60_000;
+/** Bytes of token text the cache of verified tokens may hold. */
+const VERIFIED_CACHE_BYTES = 8 * 1024 * 1024;
+
 const SHARED_SECRET_ALGORITHMS = ['HS256'];
 const PUBLIC_KEY_ALGORITHMS = ['RS256', 'ES256'];
 
@@ -20,6 +30,10 @@ const PUBLIC_KEY_ALGORITHMS = ['RS256', 'ES256'];
  */
 export class TokenVerifier {
   private readonly jwks?: JWTVerifyGetKey;
+  private readonly verified = new LRUCache<string, Principal>({
+    maxSize: VERIFIED_CACHE_BYTES,
+    sizeCalculation: (_principal, token) => token.length,
+  });
 
   constructor(private readonly options: AuthOptions) {
     if (options.jwksUrl) {
@@ -28,6 +42,10 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      return known;
+    }
     if (token.length > MAX_TOKEN_LENGTH) {
       throw new InvalidTokenError(`the bearer token is longer than ${MAX_TOKEN_LENGTH} characters`);
     }
@@ -43,7 +61,12 @@ export class TokenVerifier {
     } catch (error) {
       throw asVerificationError(error);
     }
-    return principalFrom(payload);
+    const principal = principalFrom(payload);
+    const untilExpiry = (payload.exp ?? 0) * 1000 - Date.now();
+    if (untilExpiry > 0) {
+      this.verified.set(token, principal, { ttl: Math.min(VERIFIED_TTL_MS, untilExpiry) });
+    }
+    return principal;
   }
 
   private async verifySignatureAndTimes(token: string, algorithm: unknown): Promise<JWTPayload> {
