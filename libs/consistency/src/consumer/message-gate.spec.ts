@@ -66,6 +66,28 @@ describe('admit', () => {
     });
   });
 
+  it('when the header and the opening of the value name a type it has no handler for, then it is ignored unread', () => {
+    const envelope = scheduled({ type: 'shipping.cancelled', payload: { shipmentId: randomUUID() } });
+    const opening = JSON.stringify(envelope).slice(0, 80);
+    const unparseable = Buffer.from(`${opening}, this is not JSON`);
+    expect(admit(message(envelope, { value: unparseable, key: null }), rules)).toEqual({
+      action: 'ignore',
+      type: 'shipping.cancelled',
+    });
+  });
+
+  it('when the header names an ignored type but the envelope another, then the whole gate reads it: poison', () => {
+    const forged = scheduled({ type: 'shipping.failed', payload: { reason: 'forged' } });
+    const lying = message(forged, { headers: { 'event-type': 'shipping.cancelled' } });
+    expect(poison(lying)).toMatch(/header event-type/);
+  });
+
+  it('when the header names an ignored type but the value is not written as our producers write it, then the whole gate reads it', () => {
+    const envelope = scheduled({ type: 'shipping.cancelled', payload: { shipmentId: randomUUID() } });
+    const reordered = Buffer.from(JSON.stringify({ type: envelope.type, ...envelope }).replace('}', ', oops'));
+    expect(poison(message(envelope, { value: reordered }))).toMatch(/not JSON/);
+  });
+
   it.each<[string, () => InboundMessage, RegExp]>([
     [
       'a type spelled as a JSON string',
