@@ -81,6 +81,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
           throw new ConflictException('a request with this Idempotency-Key is still in flight; retry later');
         }
         await this.faults.hit('idempotency.after-key-locked');
+        // A statement of its own, after the lock: its snapshot then includes the row a request that
+        // held the lock until just now committed. Read in the locking statement, that row could be
+        // missed (the snapshot predates the lock) and the order placed twice.
         const [stored] = await manager.query<StoredResponse[]>(
           `SELECT fingerprint, response_status, response_body, response_headers FROM idempotency_keys
            WHERE client_id = $1 AND key = $2 AND expires_at > now()`,
