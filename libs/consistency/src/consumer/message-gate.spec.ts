@@ -84,7 +84,8 @@ describe('admit', () => {
 
   it('when the header names an ignored type but the value is not written as our producers write it, then the whole gate reads it', () => {
     const envelope = scheduled({ type: 'shipping.cancelled', payload: { shipmentId: randomUUID() } });
-    const reordered = Buffer.from(JSON.stringify({ type: envelope.type, ...envelope }).replace('}', ', oops'));
+    const { type, ...rest } = envelope;
+    const reordered = Buffer.from(JSON.stringify({ ...rest, type }).replace('}', ', oops'));
     expect(poison(message(envelope, { value: reordered }))).toMatch(/not JSON/);
   });
 
