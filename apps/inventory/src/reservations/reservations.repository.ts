@@ -8,17 +8,16 @@ export class ReservationsRepository {
   constructor(private readonly transactions: TransactionHost) {}
 
   async open(orderId: string): Promise<void> {
-    await this.transactions.manager.query(`INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED')`, [
-      orderId,
-    ]);
+    await this.transactions.prepared(`INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED')`, [orderId]);
   }
 
   async addLines(orderId: string, lines: OrderLine[]): Promise<void> {
     for (const line of lines) {
-      await this.transactions.manager.query(
-        'INSERT INTO reservation_lines (order_id, sku, quantity) VALUES ($1, $2, $3)',
-        [orderId, line.sku, line.quantity],
-      );
+      await this.transactions.prepared('INSERT INTO reservation_lines (order_id, sku, quantity) VALUES ($1, $2, $3)', [
+        orderId,
+        line.sku,
+        line.quantity,
+      ]);
     }
   }
 
@@ -31,12 +30,12 @@ export class ReservationsRepository {
 
   /** Moves a RESERVED reservation to `status`; false when it was not RESERVED (already settled). */
   async settle(orderId: string, status: 'COMMITTED' | 'RELEASED'): Promise<boolean> {
-    const [settled] = await this.transactions.manager.query<[unknown[], number]>(
+    const { rowCount } = await this.transactions.prepared(
       `UPDATE reservations SET status = $2, updated_at = now()
        WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id`,
       [orderId, status],
     );
-    return settled.length > 0;
+    return (rowCount ?? 0) > 0;
   }
 
   /** The lines held for an order, in SKU order. */

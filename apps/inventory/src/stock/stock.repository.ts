@@ -42,7 +42,7 @@ export class StockRepository {
    * handler of a transaction runs, so every transaction locks stock rows in one global order.
    */
   async lockInSkuOrder(skus: string[], orderIds: string[]): Promise<void> {
-    await this.transactions.manager.query(
+    await this.transactions.prepared(
       `SELECT sku FROM stock_items
        WHERE sku = ANY($1::text[]) OR sku IN (SELECT sku FROM reservation_lines WHERE order_id = ANY($2::uuid[]))
        ORDER BY sku
@@ -59,12 +59,12 @@ export class StockRepository {
     const manager = this.transactions.manager;
     await manager.query('SAVEPOINT reserve_lines');
     for (const line of lines) {
-      const [, updated] = await manager.query<[unknown[], number]>(
+      const { rowCount } = await this.transactions.prepared(
         `UPDATE stock_items SET available = available - $2, reserved = reserved + $2, updated_at = now()
          WHERE sku = $1 AND available >= $2`,
         [line.sku, line.quantity],
       );
-      if (updated === 0) {
+      if (rowCount === 0) {
         await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
         return { short: line };
       }
@@ -84,7 +84,7 @@ export class StockRepository {
 
   /** Units of an order's lines that left the warehouse: they stop being reserved, and never come back. */
   async ship(orderId: string): Promise<void> {
-    await this.transactions.manager.query(
+    await this.transactions.prepared(
       `UPDATE stock_items s SET reserved = s.reserved - l.quantity, updated_at = now()
        FROM reservation_lines l WHERE l.order_id = $1 AND s.sku = l.sku`,
       [orderId],

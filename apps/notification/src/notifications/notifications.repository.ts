@@ -17,12 +17,12 @@ export class NotificationsRepository {
   /** Records the notification unless one exists for the same order and outcome; true when this one is new. */
   async insertFirst(notification: NewNotification): Promise<boolean> {
     const { id, orderId, customerId, outcome, channel, message } = notification;
-    const inserted = await this.transactions.manager.query<unknown[]>(
+    const { rowCount } = await this.transactions.prepared(
       `INSERT INTO notifications (id, order_id, customer_id, outcome, channel, message) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (order_id, outcome) DO NOTHING RETURNING id`,
       [id, orderId, customerId, outcome, channel, message],
     );
-    return inserted.length === 1;
+    return rowCount === 1;
   }
 
   /** An order's notifications, oldest first; with `owner`, only that customer's. */

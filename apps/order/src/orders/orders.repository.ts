@@ -71,7 +71,7 @@ export class OrdersRepository {
     reason: string | undefined,
     stepTimeoutMs: number,
   ): Promise<MovedOrder | undefined> {
-    const [rows] = await this.transactions.manager.query<[MovedOrder[], number]>(
+    const { rows } = await this.transactions.prepared<MovedOrder>(
       `UPDATE orders
        SET status = $2, failure_reason = COALESCE(failure_reason, $3), updated_at = now(),
            step_deadline_at = now() + make_interval(secs => $4 / 1000.0)

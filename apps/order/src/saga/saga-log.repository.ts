@@ -55,7 +55,7 @@ export class SagaLogRepository {
       return;
     }
     try {
-      await manager.query(
+      await this.transactions.prepared(
         `INSERT INTO saga_steps (order_id, step, status, detail, at)
          SELECT order_id, step, status, detail, COALESCE(at, clock_timestamp())
          FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS s(order_id, step, status, detail, at)`,

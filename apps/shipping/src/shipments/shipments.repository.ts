@@ -44,7 +44,7 @@ export class ShipmentsRepository {
 
   /** Records the intent to book; the unique order index makes a second intent for one order fail. */
   async addBooking(shipment: { id: string; orderId: string; customerId?: string; country: string; cause: Cause }) {
-    await this.transactions.manager.query(
+    await this.transactions.prepared(
       `INSERT INTO shipments (id, order_id, customer_id, status, country, caused_by)
        VALUES ($1, $2, $3, 'BOOKING', $4, $5)`,
       [shipment.id, shipment.orderId, shipment.customerId ?? null, shipment.country, JSON.stringify(shipment.cause)],
@@ -138,7 +138,7 @@ export class ShipmentsRepository {
   }
 
   private async moved(sql: string, params: unknown[]): Promise<boolean> {
-    const [rows] = await this.transactions.manager.query<[unknown[], number]>(sql, params);
-    return rows.length > 0;
+    const { rowCount } = await this.transactions.prepared(sql, params);
+    return (rowCount ?? 0) > 0;
   }
 }

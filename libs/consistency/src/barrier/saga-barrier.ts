@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionHost } from '../transaction/transaction-host';
+import { prepared } from '../platform/database/prepared';
 
 /** What a forward step should do: run, or skip because it already ran or was compensated first. */
 export type ForwardDecision = 'run' | 'duplicate' | 'hanging';
@@ -20,7 +21,10 @@ export class SagaBarrier {
     if (await this.insert(sagaId, step, 'forward', 'forward')) {
       return 'run';
     }
-    const [row] = await this.transactions.manager.query<Array<{ origin: string }>>(
+    const {
+      rows: [row],
+    } = await prepared<{ origin: string }>(
+      this.transactions.manager,
       `SELECT origin FROM saga_barrier WHERE saga_id = $1 AND step = $2 AND operation = 'forward'`,
       [sagaId, step],
     );
@@ -36,11 +40,12 @@ export class SagaBarrier {
   }
 
   private async insert(sagaId: string, step: string, operation: string, origin: string): Promise<boolean> {
-    const inserted = await this.transactions.manager.query<unknown[]>(
+    const { rowCount } = await prepared(
+      this.transactions.manager,
       `INSERT INTO saga_barrier (saga_id, step, operation, origin) VALUES ($1, $2, $3, $4)
        ON CONFLICT DO NOTHING RETURNING saga_id`,
       [sagaId, step, operation, origin],
     );
-    return inserted.length === 1;
+    return rowCount === 1;
   }
 }

@@ -7,12 +7,13 @@ import { BatchEntryError, handleInOneTransaction } from './batch-transaction';
 /** A transaction whose inbox already holds `seen`; the real one is covered in test/messaging. */
 function fakeTransaction(seen: string[]) {
   const inbox = new Set(seen);
+  const connection = {
+    query: ({ values: [, ids] }: { values: [string, string[], number, string[]] }) =>
+      Promise.resolve({ rows: ids.filter((id) => !inbox.has(id) && inbox.add(id)).map((id) => ({ event_id: id })) }),
+  };
   const host = {
     run: <T>(work: () => Promise<T>) => work(),
-    manager: {
-      query: (_sql: string, [, ids]: [string, string[], number, string[]]) =>
-        Promise.resolve(ids.filter((id) => !inbox.has(id) && inbox.add(id)).map((id) => ({ event_id: id }))),
-    },
+    manager: { queryRunner: { connect: () => Promise.resolve(connection) } },
   } as unknown as TransactionHost;
   return host;
 }

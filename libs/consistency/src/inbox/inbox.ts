@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { prepared } from '../platform/database/prepared';
 
 /** An event to record as processed, and the order (saga) whose rows its handler touches. */
 export interface InboxClaim {
@@ -25,7 +26,8 @@ export async function claimInbox(
   claims: readonly InboxClaim[],
 ): Promise<Set<string>> {
   // The sorted subquery is never flattened (it has ORDER BY), so the locks are taken in key order.
-  const inserted = await manager.query<Array<{ event_id: string }>>(
+  const { rows } = await prepared<{ event_id: string }>(
+    manager,
     `WITH locked AS MATERIALIZED (
        SELECT pg_advisory_xact_lock($3, key) FROM (
          SELECT DISTINCT hashtext(order_id) AS key FROM unnest($4::text[]) AS order_id ORDER BY key
@@ -36,7 +38,7 @@ export async function claimInbox(
      ON CONFLICT DO NOTHING RETURNING event_id`,
     [consumer, [...new Set(claims.map((claim) => claim.eventId))], ORDER_LOCKS, claims.map((claim) => claim.orderId)],
   );
-  return new Set(inserted.map((row) => row.event_id));
+  return new Set(rows.map((row) => row.event_id));
 }
 
 /** Deletes inbox rows older than the retention window (beyond it, redelivery is not expected). */

@@ -11,7 +11,10 @@ function fakeTransaction() {
   const queries: unknown[][] = [];
   const beforeCommit: Array<() => Promise<void>> = [];
   const afterCommit: Array<() => void> = [];
-  const manager = { query: (sql: string, params: unknown[]) => Promise.resolve(queries.push([sql, params])) };
+  const connection = {
+    query: ({ text, values }: { text: string; values: unknown[] }) => Promise.resolve(queries.push([text, values])),
+  };
+  const manager = { queryRunner: { connect: () => Promise.resolve(connection) } };
   const host = {
     manager,
     beforeCommit: (callback: () => Promise<void>) => !beforeCommit.includes(callback) && beforeCommit.push(callback),

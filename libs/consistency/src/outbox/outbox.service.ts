@@ -12,6 +12,7 @@ import { currentMessage } from '../platform/message-context';
 import { currentRequest } from '../platform/request-context';
 import { SpanKind, startSpan } from '../platform/tracing';
 import { OutboxSignal } from './outbox-signal';
+import { prepared } from '../platform/database/prepared';
 
 /** Where business code puts the events its transaction announces; the relay alone publishes them. */
 @Injectable()
@@ -96,7 +97,8 @@ export class OutboxService {
     if (rows.length === 0) {
       return;
     }
-    await manager.query(
+    await prepared(
+      manager,
       `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])`,
       [

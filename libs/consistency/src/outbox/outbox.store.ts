@@ -3,6 +3,7 @@ import { errorText } from '../platform/errors/error-text';
 import { OUTBOX_LANES } from './lane';
 import { ParkedOutboxRow, PendingOutboxRow } from './outbox-message';
 import { Rejection } from './parking';
+import { prepared } from '../platform/database/prepared';
 
 /** Lanes per claim: a quarter of them, so several relays find free lanes at the same time. */
 const LANES_PER_CLAIM = OUTBOX_LANES / 4;
@@ -142,19 +143,21 @@ export class OutboxStore {
   private async claim(runner: QueryRunner, limits: ClaimLimits): Promise<{ rows: PendingOutboxRow[]; full: boolean }> {
     // OFFSET 0 keeps the EXISTS a probe per lane that stops at its first sendable row; flattened into a
     // join, PostgreSQL anti-joins the whole backlog first (170 ms instead of 1 ms at 100k pending rows).
-    const lanes = (await runner.query(
+    const { rows: lanes } = await prepared<{ lane: number }>(
+      runner,
       `SELECT l.lane FROM outbox_lanes l
        WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l.lane AND o.status = 'PENDING' AND ${SENDABLE} OFFSET 0)
        ORDER BY (l.lane + $1) % $2
        LIMIT $3
        FOR UPDATE OF l SKIP LOCKED`,
       [Math.floor(Math.random() * OUTBOX_LANES), OUTBOX_LANES, LANES_PER_CLAIM],
-    )) as Array<{ lane: number }>;
+    );
     if (lanes.length === 0) {
       return { rows: [], full: false };
     }
     // The byte cut runs over the limited rows only: a window over the whole backlog would read all of it.
-    const raw = (await runner.query(
+    const { rows: raw } = await prepared<RawPendingRow>(
+      runner,
       `SELECT * FROM (
          SELECT claim.*, sum(claim.bytes) OVER (ORDER BY claim.id) AS claimed_bytes
          FROM (
@@ -169,7 +172,7 @@ export class OutboxStore {
        WHERE claimed_bytes - bytes < $3
        ORDER BY id`,
       [lanes.map(({ lane }) => lane), limits.rows, limits.bytes],
-    )) as RawPendingRow[];
+    );
     const rows = raw.map(toPendingRow);
     const full = rows.length >= limits.rows || Number(raw.at(-1)?.claimed_bytes ?? 0) >= limits.bytes;
     return { rows, full };
@@ -177,7 +180,8 @@ export class OutboxStore {
 
   private async record(runner: QueryRunner, { published, rejected, failed }: RoundResult): Promise<void> {
     if (published.length > 0) {
-      await runner.query(
+      await prepared(
+        runner,
         `UPDATE outbox SET status = 'PUBLISHED', published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
         [published.map((row) => row.id)],
       );

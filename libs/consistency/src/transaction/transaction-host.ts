@@ -1,7 +1,9 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { QueryResult, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { prepared } from '../platform/database/prepared';
 
 interface TransactionScope {
   manager: EntityManager;
@@ -48,6 +50,14 @@ export class TransactionHost implements OnModuleInit, OnModuleDestroy {
       throw new NoTransactionError();
     }
     return scope.manager;
+  }
+
+  /**
+   * Runs a statement in the current transaction as a named prepared statement: PostgreSQL parses
+   * and plans it once per connection. For the statements a service runs for every event.
+   */
+  prepared<R extends QueryResultRow = QueryResultRow>(text: string, values: unknown[]): Promise<QueryResult<R>> {
+    return prepared<R>(this.manager, text, values);
   }
 
   /** Runs `work` in a transaction, joining the caller's when there is one. */
