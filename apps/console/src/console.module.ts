@@ -7,10 +7,21 @@ import { LoginHttpController } from './auth/login.http.controller';
 import { CsrfTokens } from './auth/session';
 import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
 import { ConsoleDatabases } from './databases/console-databases';
+import { EventIndex } from './events/event-index';
 import { HealthHttpController } from './health/health.http.controller';
+import { SearchHttpController } from './search/search.http.controller';
+import { SearchService } from './search/search.service';
+import { TimelineHttpController } from './timeline/timeline.http.controller';
+import { TimelineService } from './timeline/timeline.service';
 import { AssetsHttpController } from './views/assets.http.controller';
 
-const httpControllers = [LoginHttpController, HealthHttpController, AssetsHttpController];
+const httpControllers = [
+  LoginHttpController,
+  HealthHttpController,
+  AssetsHttpController,
+  SearchHttpController,
+  TimelineHttpController,
+];
 
 /** The console's one wiring module: its configuration, connections, access control and pages. */
 @Module({})
@@ -24,6 +35,9 @@ export class ConsoleModule {
         { provide: TokenVerifier, useFactory: () => new TokenVerifier(config.auth) },
         CsrfTokens,
         ConsoleDatabases,
+        EventIndex,
+        TimelineService,
+        SearchService,
         { provide: APP_GUARD, useClass: ConsoleAuthGuard },
         { provide: APP_FILTER, useClass: ConsoleErrorsFilter },
       ],

@@ -49,7 +49,7 @@ export class ConsoleAuthGuard implements CanActivate {
     if (sessionToken && !SAFE_METHODS.has(request.method)) {
       this.checkForgery(request, sessionToken);
     }
-    setAuthenticated(request, { principal, sessionToken });
+    setAuthenticated(request, { principal, csrf: sessionToken && this.csrf.issue(sessionToken) });
     if (this.reflector.getAllAndOverride<boolean | undefined>(ADMIN_ONLY, targets) && !isAdmin(principal)) {
       throw new ForbiddenException('this page requires the role admin');
     }

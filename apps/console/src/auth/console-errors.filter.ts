@@ -32,7 +32,7 @@ export class ConsoleErrorsFilter implements ExceptionFilter {
       status >= 500
         ? 'internal error (see the console log)'
         : typeof body === 'object' && body !== null && 'message' in body
-          ? String((body as { message: unknown }).message)
+          ? String(body.message)
           : exception instanceof Error
             ? exception.message
             : 'request refused';

@@ -12,8 +12,8 @@ const principals = new WeakMap<Request, AuthenticatedRequest>();
 
 export interface AuthenticatedRequest {
   principal: Principal;
-  /** The session's token when it came from the cookie (a browser), for its CSRF token. */
-  sessionToken?: string;
+  /** The CSRF token of a cookie session (a browser), for its forms; none for a bearer-token client. */
+  csrf?: string;
 }
 
 export function setAuthenticated(request: Request, authenticated: AuthenticatedRequest): void {

@@ -23,7 +23,9 @@ function render(value: unknown): string {
   if (value === undefined || value === null || value === false) {
     return '';
   }
-  return escapeHtml(String(value));
+  return escapeHtml(
+    typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean | bigint),
+  );
 }
 
 /** A template whose every interpolation is escaped unless it is `Html` itself: no value is markup by accident. */
