@@ -120,6 +120,10 @@ export class ConsoleStack {
     return fetch(`${this.consoleUrl}${path}`, { headers: who ?? (await adminHeaders()), redirect: 'manual' });
   }
 
+  adminHeaders(): Promise<{ authorization: string }> {
+    return adminHeaders();
+  }
+
   customerHeaders(customer: string): Promise<{ authorization: string }> {
     return authHeaders(customer);
   }

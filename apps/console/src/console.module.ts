@@ -7,7 +7,10 @@ import { LoginHttpController } from './auth/login.http.controller';
 import { CsrfTokens } from './auth/session';
 import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
 import { ConsoleDatabases } from './databases/console-databases';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { EventIndex } from './events/event-index';
+import { KafkaClients } from './events/kafka-clients';
 import { HealthHttpController } from './health/health.http.controller';
 import { SearchHttpController } from './search/search.http.controller';
 import { SearchService } from './search/search.service';
@@ -21,6 +24,7 @@ const httpControllers = [
   AssetsHttpController,
   SearchHttpController,
   TimelineHttpController,
+  DeadLettersHttpController,
 ];
 
 /** The console's one wiring module: its configuration, connections, access control and pages. */
@@ -36,6 +40,8 @@ export class ConsoleModule {
         CsrfTokens,
         ConsoleDatabases,
         EventIndex,
+        KafkaClients,
+        DeadLettersService,
         TimelineService,
         SearchService,
         { provide: APP_GUARD, useClass: ConsoleAuthGuard },

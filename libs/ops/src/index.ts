@@ -6,3 +6,5 @@ export { consumerLagByPartition } from './kafka/consumer-lag';
 export type { PartitionLag } from './kafka/consumer-lag';
 export { checkInvariants, violationsOnceSettled } from './invariants/check-invariants';
 export type { InvariantScope, Violation } from './invariants/check-invariants';
+export { positionOf, REPLAYED_FROM_HEADER, replayDeadLetters } from './kafka/dead-letter-replay';
+export type { ReplayOutcome } from './kafka/dead-letter-replay';

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, logLevel } from 'kafkajs';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Consumer, EachBatchPayload } from 'kafkajs';
 import { ALL_TOPICS } from '@app/contracts';
-import { CONSOLE_CONFIG } from '../console.config';
-import type { ConsoleConfig } from '../console.config';
 import { ConsoleDatabases } from '../databases/console-databases';
+import { KafkaClients } from './kafka-clients';
 
 /** The console's consumer group: it only records where events are, it handles none. */
 export const EVENT_INDEX_GROUP = 'console-event-index';
@@ -26,11 +25,10 @@ export class EventIndex implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: Consumer;
 
   constructor(
-    @Inject(CONSOLE_CONFIG) config: ConsoleConfig,
+    kafka: KafkaClients,
     private readonly databases: ConsoleDatabases,
   ) {
-    const kafka = new Kafka({ clientId: 'console', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
-    this.consumer = kafka.consumer({ groupId: EVENT_INDEX_GROUP, maxWaitTimeInMs: 200 });
+    this.consumer = kafka.kafka.consumer({ groupId: EVENT_INDEX_GROUP, maxWaitTimeInMs: 200 });
   }
 
   onApplicationBootstrap(): void {

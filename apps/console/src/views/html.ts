@@ -23,9 +23,10 @@ function render(value: unknown): string {
   if (value === undefined || value === null || value === false) {
     return '';
   }
-  return escapeHtml(
-    typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean | bigint),
-  );
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return escapeHtml(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 }
 
 /** A template whose every interpolation is escaped unless it is `Html` itself: no value is markup by accident. */
