@@ -36,7 +36,7 @@ describe('the console timeline, after real sagas', () => {
   const orders: Record<'happy' | 'compensated' | 'deadLettered' | 'stuck', PlacedOrder> = {} as never;
 
   beforeAll(async () => {
-    await stack.start();
+    await stack.start({ CONSOLE_STALL_AFTER_SECONDS: '1', CONSOLE_INVARIANT_SETTLE_SECONDS: '0' });
     orders.happy = await stack.place(1);
     orders.compensated = await stack.place(1, 'AQ');
     await stack.untilStatus(orders.happy.orderId, 'COMPLETED');
@@ -179,6 +179,56 @@ describe('the console timeline, after real sagas', () => {
     });
     expect(timeline.waitingFor!.secondsLeft).toBeGreaterThan(60);
     expect(Date.parse(timeline.waitingFor!.deadlineAt)).toBeGreaterThan(Date.now());
+  });
+
+  describe('overview', () => {
+    interface OverviewBody {
+      inFlight: { byState: Array<{ status: string; count: number }>; oldest: Array<{ orderId: string }> };
+      lag: Array<{ groupId: string; topic: string; lag: number; stalled: boolean }>;
+      outbox: unknown[];
+      invariants?: { orders: number; violations: Array<{ invariant: number; ids: string[] }> };
+      series: { t: number[]; ordersPerSecond: Array<number | null> };
+      problems: string[];
+    }
+    const overview = async () => (await (await stack.consoleGet('/api/overview')).json()) as OverviewBody;
+
+    it('when sagas are stuck and a consumer is down, then the overview counts them and flags its stalled partition', async () => {
+      const seen = await waitFor(
+        'a stalled partition of inventory-service',
+        async () => {
+          const body = await overview();
+          return body.lag.some((p) => p.groupId === 'inventory-service' && p.topic === 'order.events' && p.stalled)
+            ? body
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(seen.problems).toEqual([]);
+      const pending = seen.inFlight.byState.find((state) => state.status === 'PENDING');
+      expect(pending?.count).toBeGreaterThanOrEqual(2);
+      expect(seen.inFlight.oldest.map((order) => order.orderId)).toEqual(
+        expect.arrayContaining([orders.stuck.orderId, orders.deadLettered.orderId]),
+      );
+      expect(seen.lag.filter((p) => p.groupId === 'order-service' && p.stalled)).toEqual([]);
+    });
+
+    it('then the invariant checker reports the open sagas, not the finished ones, and the charts have points from /metrics', async () => {
+      const body = await waitFor(
+        'a check that saw the stuck order, and chart points',
+        async () => {
+          const candidate = await overview();
+          const reported = (candidate.invariants?.violations ?? []).flatMap((violation) => violation.ids);
+          return reported.includes(orders.stuck.orderId) && candidate.series.t.length > 0 ? candidate : undefined;
+        },
+        { timeoutMs: 45_000, intervalMs: 500 },
+      );
+      const open = body.invariants!.violations.find((violation) => violation.invariant === 1)!;
+      expect(open.ids).toEqual(expect.arrayContaining([orders.stuck.orderId, orders.deadLettered.orderId]));
+      const reported = body.invariants!.violations.flatMap((violation) => violation.ids);
+      expect(reported).not.toContain(orders.happy.orderId);
+      expect(reported).not.toContain(orders.compensated.orderId);
+      expect(body.series.ordersPerSecond).toHaveLength(body.series.t.length);
+    });
   });
 
   describe('search', () => {

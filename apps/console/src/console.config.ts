@@ -1,4 +1,4 @@
-import { bool, makeValidator, port, str, url } from 'envalid';
+import { bool, makeValidator, num, port, str, url } from 'envalid';
 import {
   ConfigurationError,
   envPrefix,
@@ -33,6 +33,8 @@ export interface ConsoleConfig {
   serviceUrls: Record<SagaService, string>;
   /** A partition whose committed offset has not moved for this long while messages wait is stalled. */
   stallAfterSeconds: number;
+  /** Orders younger than this may still be in flight: the invariant checker leaves them out. */
+  invariantSettleSeconds: number;
   /** Set the session cookie's Secure flag (behind TLS). */
   secureCookie: boolean;
 }
@@ -82,6 +84,10 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
         default: 30,
         desc: 'a partition not moving this long with lag is stalled',
       }),
+      CONSOLE_INVARIANT_SETTLE_SECONDS: num({
+        default: 120,
+        desc: 'orders younger than this are left out of the periodic invariant check',
+      }),
       CONSOLE_SECURE_COOKIE: bool({
         default: false,
         desc: 'mark the session cookie Secure (serve the console over TLS)',
@@ -111,6 +117,12 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     traceUrlTemplate: clean.CONSOLE_TRACE_URL,
     serviceUrls,
     stallAfterSeconds: clean.CONSOLE_STALL_AFTER_SECONDS,
+    invariantSettleSeconds: parsed('CONSOLE_INVARIANT_SETTLE_SECONDS', () => {
+      if (!Number.isInteger(clean.CONSOLE_INVARIANT_SETTLE_SECONDS) || clean.CONSOLE_INVARIANT_SETTLE_SECONDS < 0) {
+        throw new Error('expected a whole number of seconds, 0 or more');
+      }
+      return clean.CONSOLE_INVARIANT_SETTLE_SECONDS;
+    }),
     secureCookie: clean.CONSOLE_SECURE_COOKIE,
   };
 }

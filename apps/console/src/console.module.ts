@@ -12,6 +12,10 @@ import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { EventIndex } from './events/event-index';
 import { KafkaClients } from './events/kafka-clients';
 import { HealthHttpController } from './health/health.http.controller';
+import { InvariantWatch } from './overview/invariant-watch';
+import { MetricsHistory } from './overview/metrics-history';
+import { OverviewHttpController } from './overview/overview.http.controller';
+import { OverviewService } from './overview/overview.service';
 import { SearchHttpController } from './search/search.http.controller';
 import { SearchService } from './search/search.service';
 import { TimelineHttpController } from './timeline/timeline.http.controller';
@@ -25,6 +29,7 @@ const httpControllers = [
   SearchHttpController,
   TimelineHttpController,
   DeadLettersHttpController,
+  OverviewHttpController,
 ];
 
 /** The console's one wiring module: its configuration, connections, access control and pages. */
@@ -42,6 +47,9 @@ export class ConsoleModule {
         EventIndex,
         KafkaClients,
         DeadLettersService,
+        OverviewService,
+        MetricsHistory,
+        InvariantWatch,
         TimelineService,
         SearchService,
         { provide: APP_GUARD, useClass: ConsoleAuthGuard },
