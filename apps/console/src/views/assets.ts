@@ -80,7 +80,7 @@ export const CONSOLE_JS = `
         .then(function (series) { if (series) { draw(series); } });
     }, 5000);
   }
-  document.addEventListener('DOMContentLoaded', charts);
-  if (document.readyState !== 'loading') { charts(); }
+  // A deferred script runs once the document is parsed: the chart elements are there.
+  charts();
 })();
 `;
