@@ -24,10 +24,18 @@ async function bootstrap(): Promise<void> {
     response.set(SECURITY_HEADERS);
     next();
   });
-  app.enableShutdownHooks();
   await ensureConsoleSchema(app.get(ConsoleDatabases).own);
   await app.listen(config.port, config.host);
   process.stdout.write(`console listening on http://${config.host}:${config.port}\n`);
+  // Closed here rather than by Nest's signal hooks, which re-raise the signal: exit 0 is a clean stop.
+  const stop = () => {
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 bootstrap().catch((error: unknown) => {

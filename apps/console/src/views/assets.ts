@@ -50,11 +50,16 @@ export const CONSOLE_JS = `
   countdowns();
   setInterval(countdowns, 1000);
 
-  function chart(element, title, labels, data) {
+  function chart(element, title, labels, data, logarithmic) {
     var series = [{}].concat(labels.map(function (label, index) {
       return { label: label, stroke: ['#1d4ed8', '#b54708', '#b42318'][index % 3], width: 2 };
     }));
-    return new window.uPlot({ title: title, width: element.clientWidth - 16, height: 220, series: series, scales: { x: { time: true } } }, data, element);
+    // Latencies span milliseconds to a saga's deadline: a log scale keeps both readable.
+    var y = logarithmic ? { distr: 3 } : {};
+    return new window.uPlot({
+      title: title, width: element.clientWidth - 16, height: 220, series: series,
+      scales: { x: { time: true }, y: y }, axes: [{}, { size: 70 }]
+    }, data, element);
   }
 
   function charts() {
@@ -66,8 +71,8 @@ export const CONSOLE_JS = `
       var data = [series.t, series.ordersPerSecond];
       var latencyData = [series.t, series.p50Ms, series.p99Ms];
       if (plots.length === 0) {
-        plots.push(chart(throughput, 'orders/s', ['orders/s'], data));
-        plots.push(chart(latency, 'POST → terminal latency (ms)', ['p50', 'p99'], latencyData));
+        plots.push(chart(throughput, 'orders/s (reaching COMPLETED or CANCELLED)', ['orders/s'], data, false));
+        plots.push(chart(latency, 'POST → terminal latency (ms, log scale)', ['p50', 'p99'], latencyData, true));
       } else {
         plots[0].setData(data);
         plots[1].setData(latencyData);
