@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     log(`${service.padEnd(12)} metrics at ${running.url}/metrics`);
   }
   for (const [name, running] of Object.entries(stack.operatorApps)) {
-    log(`${name.padEnd(12)} open ${running.url} (sign in with a token from \`npm run token -- --sub you --role admin\`)`);
+    log(
+      `${name.padEnd(12)} open ${running.url} (sign in with a token from \`npm run token -- --sub you --role admin\`)`,
+    );
   }
   log('ready; press Ctrl-C to stop everything');
   let stopping = false;

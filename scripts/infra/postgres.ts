@@ -269,7 +269,9 @@ async function grantRead(adminUrl: string, database: string, owner: string): Pro
     await client.query(`GRANT CONNECT ON DATABASE ${db} TO ${reader}`);
     await client.query(`GRANT USAGE ON SCHEMA public TO ${reader}`);
     await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${reader}`);
-    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA public GRANT SELECT ON TABLES TO ${reader}`);
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA public GRANT SELECT ON TABLES TO ${reader}`,
+    );
   } finally {
     await client.end();
   }
