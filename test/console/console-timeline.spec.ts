@@ -48,7 +48,17 @@ describe('the console timeline, after real sagas', () => {
     orders.stuck = await stack.place(1);
   });
 
-  afterAll(() => stack.stop());
+  afterAll(async () => {
+    // Finish what this suite left open, so no later suite counts these sagas as in flight.
+    try {
+      await stack.startService('inventory');
+      await stack.replayDeadLetterOf(orders.deadLettered.orderId);
+      await stack.untilStatus(orders.stuck.orderId, 'COMPLETED');
+      await stack.untilStatus(orders.deadLettered.orderId, 'CANCELLED');
+    } finally {
+      await stack.stop();
+    }
+  });
 
   /** The timeline once `done` holds for it (the event index and the notifications catch up). */
   async function timelineOnce(orderId: string, done: (timeline: Timeline) => boolean): Promise<Timeline> {

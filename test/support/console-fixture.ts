@@ -115,6 +115,31 @@ export class ConsoleStack {
     );
   }
 
+  /** Replays the order's dead letter through the console's API (dry run, then replay). */
+  async replayDeadLetterOf(orderId: string, topic = 'inventory.events'): Promise<void> {
+    const letters = (await (await this.consoleGet(`/api/dead-letters/${topic}`)).json()) as Array<{
+      orderId: string;
+      position: string;
+    }>;
+    const selection = {
+      select: 'positions',
+      position: letters.filter((l) => l.orderId === orderId).map((l) => l.position),
+    };
+    const post = async (path: string, body: unknown) => {
+      const response = await fetch(`${this.consoleUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await adminHeaders()) },
+        body: JSON.stringify(body),
+      });
+      if (response.status !== 200) {
+        throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`);
+      }
+      return (await response.json()) as { digest: string };
+    };
+    const { digest } = await post(`/api/dead-letters/${topic}/dry-run`, selection);
+    await post(`/api/dead-letters/${topic}/replay`, { ...selection, digest });
+  }
+
   /** GET on the console as `who` (admin by default). */
   async consoleGet(path: string, who: { authorization: string } | undefined = undefined): Promise<Response> {
     return fetch(`${this.consoleUrl}${path}`, { headers: who ?? (await adminHeaders()), redirect: 'manual' });
