@@ -1,4 +1,4 @@
-# One image for all four services; the service is chosen by SERVICE at build or run time:
+# One image for the four services and the console; the app is chosen by SERVICE at build or run time:
 #   docker build --build-arg SERVICE=inventory .   or   docker run -e SERVICE=inventory <image>
 
 FROM node:24-bookworm-slim AS build
@@ -19,7 +19,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 ARG SERVICE=order
 ENV SERVICE=${SERVICE}
-EXPOSE 3001 3002 3003 3004
+EXPOSE 3000 3001 3002 3003 3004
 USER node
 # exec replaces the shell so SIGTERM reaches node and the graceful shutdown hooks run.
 CMD ["sh", "-c", "exec node dist/apps/$SERVICE/main.js"]

@@ -12,6 +12,7 @@ const moduleNameMapper: Config['moduleNameMapper'] = {
   '^@app/consistency(|/.*)$': '<rootDir>/libs/consistency/src$1',
   '^@app/contracts(|/.*)$': '<rootDir>/libs/contracts/src$1',
   '^@app/carrier-simulator(|/.*)$': '<rootDir>/libs/carrier-simulator/src$1',
+  '^@app/ops$': '<rootDir>/libs/ops/src',
 };
 
 const config: Config = {

@@ -2,7 +2,7 @@ import { validateEnv } from '@app/consistency';
 import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
 import { SERVICE_NAMES, ServiceName } from './services';
 import { url } from 'envalid';
-import { checkInvariants } from './invariants/check-invariants';
+import { checkInvariants } from '@app/ops';
 
 /** `npm run check:invariants [-- --since <ISO time>]`: prints every violation of docs/invariants.md; exit 1 if any. */
 async function main(argv: string[]): Promise<number> {

@@ -4,8 +4,9 @@ import { retryAfterMs } from './http/retry-after';
 import { Stack, startStack } from './stack/stack';
 
 /**
- * `npm run demo`: starts what it needs, drives the saga's paths over HTTP, prints each order's
- * outcome and saga timeline, then stops everything it started.
+ * `npm run demo [-- --keep-up]`: starts what it needs (the console too), drives the saga's paths
+ * over HTTP, prints each order's outcome and saga timeline and where the console is, then stops
+ * everything it started — or, with --keep-up, leaves it running until Ctrl-C.
  */
 interface OrderView {
   orderId: string;
@@ -143,13 +144,35 @@ function table(header: string[], rows: string[][]): void {
   rows.forEach((row) => say(line(row)));
 }
 
-async function main(): Promise<void> {
-  say('Starting PostgreSQL, Kafka and the four services…');
-  const stack = await startStack({ log: (line) => say(`  ${line}`), logLevel: 'warn' });
+/** Resolves on Ctrl-C (or SIGTERM). */
+function interrupted(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const unknown = argv.filter((arg) => arg !== '--keep-up');
+  if (unknown.length > 0) {
+    process.stderr.write(`usage: npm run demo [-- --keep-up]; unknown ${unknown.join(' ')}\n`);
+    process.exit(2);
+  }
+  const keepUp = argv.includes('--keep-up');
+  say('Starting PostgreSQL, Kafka, the four services and the console…');
+  const stack = await startStack({ log: (line) => say(`  ${line}`), logLevel: 'warn', operatorApps: true });
   let failed = false;
   try {
     say();
     await run(stack);
+    const consoleUrl = stack.operatorApps.console?.url;
+    if (consoleUrl) {
+      say(`\nConsole: ${consoleUrl} (sign in with a token from \`npm run token -- --sub you --role admin\`)`);
+    }
+    if (keepUp) {
+      say('Everything stays up (--keep-up); press Ctrl-C to stop it.');
+      await interrupted();
+    }
   } catch (error) {
     failed = true;
     process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -160,4 +183,4 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0);
 }
 
-void main();
+void main(process.argv.slice(2));

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { deadLetterTopic } from '@app/contracts';
-import { DeadLetterHeaders, decodeDeadLetter, loadInfraEnv, parseBrokerList } from '@app/consistency/tools';
-import { ReadMessage, readToEnd } from './kafka/topic-reader';
+import { DeadLetterHeaders, loadInfraEnv, parseBrokerList } from '@app/consistency/tools';
+import { ReadMessage, readToEnd, replayDeadLetters } from '@app/ops';
 
 const usage = 'usage: npm run dlq -- list <topic> | replay <topic> [--id <event-id> …]';
 
@@ -25,30 +25,20 @@ function list(letters: ReadMessage[], topic: string): void {
 }
 
 /** Republishes dead letters to their original topic with their original key, value and headers. */
-async function replay(kafka: Kafka, letters: ReadMessage[], dlq: string): Promise<void> {
+async function replay(kafka: Kafka, letters: ReadMessage[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true });
   await producer.connect();
-  for (const letter of letters) {
-    const position = `${letter.partition}@${letter.offset}`;
-    const original = decodeDeadLetter(letter);
-    if ('unreplayable' in original) {
-      process.stdout.write(`skipped ${position}: ${original.unreplayable}, so it cannot be replayed\n`);
-      continue;
+  try {
+    for (const outcome of await replayDeadLetters(producer, letters)) {
+      process.stdout.write(
+        'skipped' in outcome
+          ? `skipped ${outcome.position}: ${outcome.skipped}, so it cannot be replayed\n`
+          : `replayed ${outcome.position} (${outcome.eventId ?? 'no id'}) to ${outcome.replayedTo}\n`,
+      );
     }
-    await producer.send({
-      topic: original.topic,
-      acks: -1,
-      messages: [
-        {
-          key: original.key,
-          value: original.value,
-          headers: { ...original.headers, 'dlq-replayed-from': `${dlq}/${position}` },
-        },
-      ],
-    });
-    process.stdout.write(`replayed ${position} (${letter.headers['event-id'] ?? 'no id'}) to ${original.topic}\n`);
+  } finally {
+    await producer.disconnect();
   }
-  await producer.disconnect();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -77,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
   if (ids.length > 0 && chosen.length === 0) {
     throw new Error(`no dead letter in ${dlq} has event id ${ids.join(', ')}`);
   }
-  await replay(kafka, chosen, dlq);
+  await replay(kafka, chosen);
   process.stdout.write(`${chosen.length} replayed\n`);
   return 0;
 }

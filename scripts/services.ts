@@ -6,16 +6,37 @@ import { REPO_ROOT } from './infra/layout';
 /** A service's name, as its manifest gives it. */
 export type ServiceName = string;
 
+/**
+ * An app that is no saga participant — the console: the build, the stack and docker-compose start
+ * it beside the services; the saga's tools (chaos, invariants, benchmarks, migrations) never see it.
+ */
+export interface OperatorAppManifest {
+  name: string;
+  defaultPort: number;
+  kind: 'console';
+}
+
 function isManifest(value: unknown): value is ServiceManifest {
   const candidate = value as Partial<ServiceManifest> | null;
-  return typeof candidate?.name === 'string' && typeof candidate.defaultPort === 'number';
+  return (
+    typeof candidate?.name === 'string' &&
+    typeof candidate.defaultPort === 'number' &&
+    Array.isArray(candidate.consumes)
+  );
+}
+
+function isOperatorApp(value: unknown): value is OperatorAppManifest {
+  const candidate = value as Partial<OperatorAppManifest> | null;
+  return (
+    typeof candidate?.name === 'string' && typeof candidate.defaultPort === 'number' && candidate.kind === 'console'
+  );
 }
 
 /**
- * Every service of the suite, found by its manifest (`apps/<name>/src/<name>.manifest.ts`), in
- * port order: a new service is known to every tool once its app and manifest exist.
+ * Every manifest of the suite (`apps/<name>/src/<name>.manifest.ts`) that passes `is`, in port
+ * order: a new service is known to every tool once its app and manifest exist.
  */
-function discover(): ServiceManifest[] {
+function discover<M extends { defaultPort: number }>(is: (value: unknown) => value is M): M[] {
   const apps = join(REPO_ROOT, 'apps');
   return (
     readdirSync(apps)
@@ -23,12 +44,16 @@ function discover(): ServiceManifest[] {
       .filter((file) => existsSync(file))
       // A manifest is found by its file name, not listed in an import: required, not imported.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      .flatMap((file) => Object.values(require(file) as Record<string, unknown>).filter(isManifest))
+      .flatMap((file) => Object.values(require(file) as Record<string, unknown>).filter(is))
       .sort((a, b) => a.defaultPort - b.defaultPort)
   );
 }
 
-export const MANIFESTS: readonly ServiceManifest[] = discover();
+/** The saga's services. */
+export const MANIFESTS: readonly ServiceManifest[] = discover(isManifest);
+
+/** The apps beside them that only operate the suite (the console). */
+export const OPERATOR_APPS: readonly OperatorAppManifest[] = discover(isOperatorApp);
 
 export const SERVICE_NAMES: readonly ServiceName[] = MANIFESTS.map((manifest) => manifest.name);
 

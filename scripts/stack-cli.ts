@@ -1,11 +1,12 @@
-import { SERVICE_NAMES, ServiceName } from './services';
+import { OPERATOR_APPS, SERVICE_NAMES, ServiceName } from './services';
 import { startStack } from './stack/stack';
 
 /** ANSI colours for the services' prefixes, in manifest (port) order. */
 const PALETTE = [36, 33, 35, 32, 34, 31];
-const colorOf = (service: ServiceName) => PALETTE[SERVICE_NAMES.indexOf(service) % PALETTE.length];
+const APP_NAMES = [...SERVICE_NAMES, ...OPERATOR_APPS.map((app) => app.name)];
+const colorOf = (service: ServiceName) => PALETTE[APP_NAMES.indexOf(service) % PALETTE.length];
 
-/** `npm run stack`: infra and the four services in one terminal, logs prefixed; Ctrl-C stops all. */
+/** `npm run stack`: infra, the four services and the console in one terminal, logs prefixed; Ctrl-C stops all. */
 async function main(): Promise<void> {
   // The services' lines end up on this terminal: readable ones, unless LOG_FORMAT says otherwise.
   process.env.LOG_FORMAT ??= process.stdout.isTTY ? 'pretty' : 'json';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   const partial = new Map<ServiceName, string>();
   const stack = await startStack({
     log,
+    operatorApps: true,
     onServiceOutput: (service, chunk) => {
       const lines = ((partial.get(service) ?? '') + chunk).split('\n');
       partial.set(service, lines.pop() ?? '');
@@ -24,6 +26,11 @@ async function main(): Promise<void> {
   });
   for (const [service, running] of Object.entries(stack.services)) {
     log(`${service.padEnd(12)} metrics at ${running.url}/metrics`);
+  }
+  for (const [name, running] of Object.entries(stack.operatorApps)) {
+    log(
+      `${name.padEnd(12)} open ${running.url} (sign in with a token from \`npm run token -- --sub you --role admin\`)`,
+    );
   }
   log('ready; press Ctrl-C to stop everything');
   let stopping = false;

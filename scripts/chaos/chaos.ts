@@ -7,7 +7,7 @@ import { putStock } from '../http/saga-requests';
 import { infraUp } from '../infra/infra';
 import { infraLayout } from '../infra/layout';
 import { infraSettings } from '../infra/settings';
-import { checkInvariants, Violation, violationsOnceSettled } from '../invariants/check-invariants';
+import { checkInvariants, Violation, violationsOnceSettled } from '@app/ops';
 import { Cluster } from './cluster';
 import { ChaosFault, faultsAvailable, injectFault, poisonNotDeadLettered } from './faults';
 import { ClientStats, newClientStats, OrderRequest, placeOrder } from './order-clients';

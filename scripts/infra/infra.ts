@@ -6,6 +6,8 @@ import { ensureAuthSecret } from './auth-secret';
 import { infraLayout, InfraLayout } from './layout';
 import { brokerAnswers, kafkaPid, KAFKA_VERSION, startEmbeddedKafka, stopEmbeddedKafka } from './kafka';
 import {
+  ConsoleDatabaseUrls,
+  createConsoleDatabases,
   createServiceDatabases,
   embeddedPostgresRunning,
   ping,
@@ -19,6 +21,8 @@ export interface InfraEndpoints {
   /** The server's admin URL, for tools that create databases of their own. */
   adminUrl: string;
   databaseUrls: Record<ServiceName, string>;
+  /** The console's own database and its read-only view of the service databases. */
+  console: ConsoleDatabaseUrls;
   kafkaBrokers: string[];
   topics: string[];
   started: { postgres: boolean; kafka: boolean };
@@ -58,17 +62,19 @@ export async function infraUp(
     createServiceDatabases(adminUrl, layout),
     createTopics(kafkaBrokers, settings.partitions),
   ]);
+  const consoleUrls = await createConsoleDatabases(adminUrl, layout, databaseUrls);
   log(
-    `databases ${Object.values(databaseUrls)
+    `databases ${[...Object.values(databaseUrls), consoleUrls.databaseUrl]
       .map((url) => new URL(url).pathname.slice(1))
-      .join(', ')}`,
+      .join(', ')} (the console reads the services' as ${new URL(Object.values(consoleUrls.readUrls)[0]).username})`,
   );
   log(`topics    ${topics.join(', ')} (${settings.partitions} partitions)`);
-  writeEnvFile(layout, adminUrl, databaseUrls, kafkaBrokers, ensureAuthSecret(layout.authSecretFile));
+  writeEnvFile(layout, adminUrl, databaseUrls, consoleUrls, kafkaBrokers, ensureAuthSecret(layout.authSecretFile));
   log(`wrote     ${layout.envFile}`);
   return {
     adminUrl,
     databaseUrls,
+    console: consoleUrls,
     kafkaBrokers,
     topics,
     started: { postgres: !settings.externalDatabaseUrl, kafka: !settings.externalBrokers },
@@ -124,6 +130,7 @@ function writeEnvFile(
   layout: InfraLayout,
   adminUrl: string,
   databaseUrls: Record<ServiceName, string>,
+  consoleUrls: ConsoleDatabaseUrls,
   kafkaBrokers: string[],
   authSecret: string,
 ): void {
@@ -131,6 +138,8 @@ function writeEnvFile(
     '# Written by `npm run infra:up`; services read it at start. Variables set in the environment win.',
     `POSTGRES_ADMIN_URL=${adminUrl}`,
     ...Object.entries(databaseUrls).map(([service, url]) => `${envPrefix(service)}_DATABASE_URL=${url}`),
+    `CONSOLE_DATABASE_URL=${consoleUrls.databaseUrl}`,
+    ...Object.entries(consoleUrls.readUrls).map(([service, url]) => `CONSOLE_${envPrefix(service)}_READ_URL=${url}`),
     `KAFKA_BROKERS=${kafkaBrokers.join(',')}`,
     `AUTH_JWT_SECRET=${authSecret}`,
     '',

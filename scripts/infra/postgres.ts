@@ -201,6 +201,82 @@ export async function createServiceDatabases(
   }
 }
 
+/** The console's own database (its replay audit) and the read-only role it reads the service databases with. */
+export const CONSOLE_DATABASE = 'console_service';
+export const CONSOLE_READER = 'console_reader';
+
+export interface ConsoleDatabaseUrls {
+  /** The console's own database, owned by its role. */
+  databaseUrl: string;
+  /** Each service's database, as the read-only role sees it. */
+  readUrls: Record<ServiceName, string>;
+}
+
+/**
+ * The console's database (owned by a role of its own) and `console_reader`, a login role that can
+ * only read: SELECT on every table of the service databases, now and (by default privileges of each
+ * service's role) those later migrations create, and every transaction read-only by default.
+ */
+export async function createConsoleDatabases(
+  adminUrl: string,
+  layout: InfraLayout,
+  serviceUrls: Record<ServiceName, string>,
+): Promise<ConsoleDatabaseUrls> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  const withCredentials = (role: string, database: string) => {
+    const url = new URL(adminUrl);
+    url.username = role;
+    url.password = rolePassword(layout, role);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  try {
+    await ensureRole(client, CONSOLE_DATABASE, rolePassword(layout, CONSOLE_DATABASE));
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [CONSOLE_DATABASE]);
+    if (exists.rowCount === 0) {
+      await client
+        .query(`CREATE DATABASE ${CONSOLE_DATABASE} OWNER ${CONSOLE_DATABASE}`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P04') {
+            throw error;
+          }
+        });
+    }
+    await client.query(`REVOKE ALL ON DATABASE ${CONSOLE_DATABASE} FROM PUBLIC`);
+    await ensureRole(client, CONSOLE_READER, rolePassword(layout, CONSOLE_READER));
+    await client.query(`ALTER ROLE ${CONSOLE_READER} SET default_transaction_read_only = on`);
+  } finally {
+    await client.end();
+  }
+  const readUrls = {} as Record<ServiceName, string>;
+  for (const [service, url] of Object.entries(serviceUrls)) {
+    const database = new URL(url).pathname.slice(1);
+    await grantRead(adminUrl, database, decodeURIComponent(new URL(url).username));
+    readUrls[service] = withCredentials(CONSOLE_READER, database);
+  }
+  return { databaseUrl: withCredentials(CONSOLE_DATABASE, CONSOLE_DATABASE), readUrls };
+}
+
+/** SELECT on what `owner` has in `database` and on what it creates later; nothing else. */
+async function grantRead(adminUrl: string, database: string, owner: string): Promise<void> {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const [db, role, reader] = [database, owner, CONSOLE_READER].map((name) => client.escapeIdentifier(name));
+    await client.query(`GRANT CONNECT ON DATABASE ${db} TO ${reader}`);
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${reader}`);
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${reader}`);
+    await client.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${role} IN SCHEMA public GRANT SELECT ON TABLES TO ${reader}`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 async function ensureRole(client: Client, role: string, secret: string): Promise<void> {
   const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
   const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';

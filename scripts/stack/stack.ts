@@ -1,9 +1,12 @@
-import { manifestOf, SERVICE_NAMES, ServiceName } from '../services';
+import { envPrefix } from '@app/consistency/tools';
+import { manifestOf, OPERATOR_APPS, SERVICE_NAMES, ServiceName } from '../services';
 import { infraDown, infraStatus, infraUp } from '../infra/infra';
 import { ServiceProcess, spawnService, waitUntilHealthy } from './service-process';
 
 export interface Stack {
   services: Record<ServiceName, ServiceProcess>;
+  /** The apps that operate the suite (the console), started once the services are healthy. */
+  operatorApps: Record<string, ServiceProcess>;
   url(service: ServiceName): string;
   /** Stops one service with `signal` and starts it again on its port; resolves once it is spawned. */
   restart(service: ServiceName, signal: NodeJS.Signals): Promise<ServiceProcess>;
@@ -12,18 +15,26 @@ export interface Stack {
 
 export interface StackOptions {
   log: (line: string) => void;
-  /** Receives each service's output; omitted, output is only kept in memory. */
+  /** Receives each service's (and operator app's) output; omitted, output is only kept in memory. */
   onServiceOutput?: (service: ServiceName, chunk: string) => void;
+  /** Start the operator apps (the console) too; off for the benchmarks, which measure the saga alone. */
+  operatorApps?: boolean;
   logLevel?: string;
   /** Extra `node` options for every service, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
 }
 
 /**
- * Brings up the infrastructure (reusing running servers) and the four services on their default
- * ports; `stop` ends the services and whatever infrastructure this call started.
+ * Brings up the infrastructure (reusing running servers), the four services on their default ports
+ * and, when asked, the console; `stop` ends them and whatever infrastructure this call started.
  */
-export async function startStack({ log, onServiceOutput, logLevel = 'info', nodeArgs }: StackOptions): Promise<Stack> {
+export async function startStack({
+  log,
+  onServiceOutput,
+  logLevel = 'info',
+  nodeArgs,
+  operatorApps = false,
+}: StackOptions): Promise<Stack> {
   const quiet = () => undefined;
   const before = await infraStatus(quiet);
   await infraUp(log);
@@ -46,7 +57,11 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
     services[service] = await spawn(service);
     return services[service];
   };
+  const apps: Record<string, ServiceProcess> = {};
   const stop = async () => {
+    for (const [name, app] of Object.entries(apps)) {
+      log(`${name.padEnd(12)} stopped (exit ${await app.stop('SIGTERM')})`);
+    }
     const codes = await Promise.all(SERVICE_NAMES.map((service) => services[service].stop('SIGTERM')));
     SERVICE_NAMES.forEach((service, index) => log(`${service.padEnd(12)} stopped (exit ${codes[index]})`));
     if (startedInfra) {
@@ -62,5 +77,26 @@ export async function startStack({ log, onServiceOutput, logLevel = 'info', node
   for (const service of running) {
     log(`${service.service.padEnd(12)} ${service.url} healthy`);
   }
-  return { services, url: (service) => services[service].url, restart, stop };
+  // The console scrapes the services' /metrics where they actually listen.
+  const serviceUrls = SERVICE_NAMES.map((service) => `${service}=${services[service].url}`).join(',');
+  for (const app of operatorApps ? OPERATOR_APPS : []) {
+    apps[app.name] = await spawnService(
+      app.name,
+      { [`${envPrefix(app.name)}_SERVICE_URLS`]: serviceUrls },
+      {
+        port: app.defaultPort,
+        logLevel,
+        nodeArgs,
+        onOutput: onServiceOutput && ((chunk) => onServiceOutput(app.name, chunk)),
+      },
+    );
+    try {
+      await waitUntilHealthy(apps[app.name]);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    log(`${app.name.padEnd(12)} ${apps[app.name].url} healthy`);
+  }
+  return { services, operatorApps: apps, url: (service) => services[service].url, restart, stop };
 }

@@ -17,7 +17,7 @@ import { startEmbeddedKafka, stopEmbeddedKafka } from '../../scripts/infra/kafka
 import { infraSettings } from '../../scripts/infra/settings';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';
 import { REPO_ROOT } from '../../scripts/infra/layout';
-import { checkInvariants, Violation, violationsOnceSettled } from '../../scripts/invariants/check-invariants';
+import { checkInvariants, Violation, violationsOnceSettled } from '@app/ops';
 import { spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 

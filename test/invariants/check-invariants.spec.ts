@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
-import { checkInvariants } from '../../scripts/invariants/check-invariants';
+import { checkInvariants } from '@app/ops';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand } from '../../scripts/infra/run-command';
 import { testInfra } from '../support/infra-env';

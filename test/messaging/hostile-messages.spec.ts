@@ -6,7 +6,7 @@ import { manifestOf, SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { deadLetterTopic, EventPayloads, EventType, Topic, Topics } from '@app/contracts';
 import { authHeaders } from '../../scripts/auth/auth-headers';
 import { putStock, postOrder } from '../../scripts/http/saga-requests';
-import { checkInvariants } from '../../scripts/invariants/check-invariants';
+import { checkInvariants } from '@app/ops';
 import { waitFor } from '../../scripts/infra/run-command';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';

@@ -4,7 +4,7 @@ import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { adminHeaders, authHeaders } from '../../scripts/auth/auth-headers';
 import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
-import { checkInvariants, violationsOnceSettled } from '../../scripts/invariants/check-invariants';
+import { checkInvariants, violationsOnceSettled } from '@app/ops';
 import { armFault, ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 

@@ -4,7 +4,7 @@ import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { authHeaders } from '../../scripts/auth/auth-headers';
 import { putStock, postOrder } from '../../scripts/http/saga-requests';
 import { waitFor } from '../../scripts/infra/run-command';
-import { checkInvariants } from '../../scripts/invariants/check-invariants';
+import { checkInvariants } from '@app/ops';
 import { ServiceProcess, spawnService, waitUntilHealthy } from '../../scripts/stack/service-process';
 import { testInfra } from '../support/infra-env';
 import { metricValue, scrape } from '../support/metrics';

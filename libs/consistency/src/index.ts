@@ -42,3 +42,15 @@ export type { Principal } from './auth/principal';
 export { Idempotent } from './idempotency/idempotent.decorator';
 export { AdmissionControlled } from './admission/admission-controlled.decorator';
 export type { SagasInFlightProbe } from './admission/sagas-in-flight.probe';
+
+// Operating the suite: what the console verifies tokens, finds the infrastructure and reads events with
+export { TokenVerifier } from './auth/token-verifier';
+export { InvalidTokenError } from './auth/invalid-token.error';
+export { IdentityProviderUnavailableError } from './auth/identity-provider-unavailable.error';
+export { loadAuthOptions } from './auth/auth.options';
+export { loadInfraEnv } from './platform/config/infra-env';
+export { parseBrokerList } from './platform/config/validate-env';
+export { stringHeaders } from './platform/kafka/kafka-headers';
+export { DeadLetterHeaders, decodeDeadLetter } from './consumer/dead-letter';
+export type { Replay, StoredDeadLetter } from './consumer/dead-letter';
+export { consumerGroupId, envPrefix } from './service/service-manifest';

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { ServiceName } from '../services';
+/** A service's name, as its manifest gives it. */
+type ServiceName = string;
 
 export interface Violation {
   /** The invariant of docs/invariants.md that does not hold. */
