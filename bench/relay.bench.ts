@@ -74,7 +74,13 @@ async function pendingCount(app: OutboxTestApp): Promise<number> {
   return outboxBacklog(row).pending;
 }
 
-async function relayDrain(databaseUrl: string, brokers: string[], topic: string, batch: BenchMessage[]) {
+async function relayDrain(
+  databaseUrl: string,
+  brokers: string[],
+  topic: string,
+  batch: BenchMessage[],
+  { retentionHours }: { retentionHours: number },
+) {
   const writer = await startOutboxApp(databaseUrl, brokers, { OUTBOX_RELAY_ENABLED: 'false' });
   await writer.dataSource.query('TRUNCATE outbox');
   await fillOutbox(writer, topic, batch);
@@ -82,6 +88,7 @@ async function relayDrain(databaseUrl: string, brokers: string[], topic: string,
   const relay = await startOutboxApp(databaseUrl, brokers, {
     OUTBOX_BATCH_SIZE: String(BATCH_SIZE),
     OUTBOX_RELAY_ENABLED: 'false',
+    OUTBOX_RETENTION_HOURS: String(retentionHours),
     ...(CONCURRENCY ? { OUTBOX_RELAY_CONCURRENCY: CONCURRENCY } : {}),
   });
   // Progress comes from the relay's own counter: polling the table would load the database it measures.
@@ -187,13 +194,16 @@ async function main(): Promise<void> {
   await createTopic(brokers, rawTopic);
   try {
     const relayRates: number[] = [];
+    const deletingRates: number[] = [];
     const rawRates: number[] = [];
     for (let rep = 1; rep <= REPETITIONS; rep++) {
       const batch = messages(EVENTS);
       rawRates.push(await rawSend(brokers, rawTopic, batch));
-      relayRates.push(await relayDrain(database.url, brokers, relayTopic, batch));
+      relayRates.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 24 }));
+      deletingRates.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 0 }));
       process.stdout.write(
-        `rep ${rep}/${REPETITIONS}: raw ${Math.round(rawRates.at(-1) ?? 0)} ev/s, relay ${Math.round(relayRates.at(-1) ?? 0)} ev/s\n`,
+        `rep ${rep}/${REPETITIONS}: raw ${Math.round(rawRates.at(-1) ?? 0)} ev/s, relay ${Math.round(relayRates.at(-1) ?? 0)} ev/s, ` +
+          `relay deleting ${Math.round(deletingRates.at(-1) ?? 0)} ev/s\n`,
       );
     }
     const latency = await steadyLatency(database.url, brokers, relayTopic);
@@ -206,7 +216,9 @@ async function main(): Promise<void> {
       rawEventsPerSecond: median(rawRates),
       relayEventsPerSecond: median(relayRates),
       ratio: median(relayRates) / median(rawRates),
-      runs: { raw: rawRates, relay: relayRates },
+      deletingEventsPerSecond: median(deletingRates),
+      deletingRatio: median(deletingRates) / median(rawRates),
+      runs: { raw: rawRates, relay: relayRates, deleting: deletingRates },
       steady: { targetRate: STEADY_RATE, seconds: STEADY_SECONDS, ...latency },
     };
     printTable(
@@ -214,7 +226,8 @@ async function main(): Promise<void> {
       ['path', 'events/s', 'ratio'],
       [
         ['raw kafkajs sendBatch', result.rawEventsPerSecond, 1],
-        ['outbox relay', result.relayEventsPerSecond, result.ratio],
+        ['outbox relay, rows kept (OUTBOX_RETENTION_HOURS=24)', result.relayEventsPerSecond, result.ratio],
+        ['outbox relay, rows deleted (OUTBOX_RETENTION_HOURS=0)', result.deletingEventsPerSecond, result.deletingRatio],
       ],
     );
     printTable(

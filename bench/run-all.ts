@@ -22,9 +22,13 @@ function newest(benchmark: Benchmark): Record<string, unknown> | undefined {
 
 function summary(): Array<Array<string | number>> {
   const rows: Array<Array<string | number>> = [];
-  const relay = newest('relay') as { ratio: number; steady: { p50: number; p99: number } } | undefined;
+  const relay = newest('relay') as
+    { ratio: number; deletingRatio?: number; steady: { p50: number; p99: number } } | undefined;
   if (relay) {
     rows.push(['relay / raw kafkajs', relay.ratio, '≥ 0.7']);
+    if (relay.deletingRatio !== undefined) {
+      rows.push(['relay / raw kafkajs, rows deleted at publish', relay.deletingRatio, '≥ 0.7']);
+    }
     rows.push(['relay commit → published p50 ms', relay.steady.p50, '≤ 5']);
   }
   const hot = newest('hot-sku') as { summary: Record<string, { perSecond: number; oversold: number }> } | undefined;

@@ -28,7 +28,7 @@ export class OutboxRelayHost implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(OUTBOX_SIGNAL) signal: OutboxSignal,
     faults: FaultInjector,
   ) {
-    const store = new OutboxStore(dataSource);
+    const store = new OutboxStore(dataSource, options.retentionHours === 0);
     this.relay = new OutboxRelay(
       kafka,
       store,

@@ -14,7 +14,7 @@ export interface OutboxOptions {
   pollIntervalMs: number;
   /** Cap of the exponential backoff while the broker fails. */
   maxBackoffMs: number;
-  /** Published rows are deleted after this many hours. */
+  /** Published rows are deleted after this many hours; 0 deletes them as they are published. */
   retentionHours: number;
   /** Largest serialized message accepted by `enqueue`; keep below the broker's message.max.bytes. */
   maxMessageBytes: number;
@@ -32,7 +32,10 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
       OUTBOX_RELAY_CONCURRENCY: positiveInt({ default: 3, desc: 'drain loops per relay' }),
       OUTBOX_POLL_INTERVAL_MS: positiveInt({ default: 1000, desc: 'fallback poll interval' }),
       OUTBOX_MAX_BACKOFF_MS: positiveInt({ default: 5000, desc: 'backoff cap while the broker fails' }),
-      OUTBOX_RETENTION_HOURS: num({ default: 24, desc: 'hours published rows are kept' }),
+      OUTBOX_RETENTION_HOURS: num({
+        default: 24,
+        desc: 'hours published rows are kept (0: deleted as they are published)',
+      }),
       OUTBOX_MAX_MESSAGE_BYTES: positiveInt({ default: 1_000_000, desc: 'largest event accepted by enqueue' }),
       // The broker's message.max.bytes is 1,048,588 by default; this leaves headroom under it.
       OUTBOX_MAX_REQUEST_BYTES: positiveInt({ default: 1_040_000, desc: 'bytes of one produce request' }),

@@ -104,7 +104,14 @@ export function outboxBacklog(row: OutboxBacklogRow): OutboxBacklog {
 
 /** The outbox's SQL, in one place. */
 export class OutboxStore {
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * @param deleteOnPublish remove rows once the broker has them (OUTBOX_RETENTION_HOURS=0) instead of
+   * marking them published: a DELETE writes no new row version or index entries, where the mark does.
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deleteOnPublish = false,
+  ) {}
 
   /**
    * Runs `publish` on the oldest sendable rows of lanes this relay could lock, and records what it
@@ -182,7 +189,9 @@ export class OutboxStore {
     if (published.length > 0) {
       await prepared(
         runner,
-        `UPDATE outbox SET status = 'PUBLISHED', published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
+        this.deleteOnPublish
+          ? 'DELETE FROM outbox WHERE id = ANY($1::bigint[])'
+          : `UPDATE outbox SET status = 'PUBLISHED', published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
         [published.map((row) => row.id)],
       );
     }
