@@ -96,14 +96,22 @@ export class OutboxRelay {
   }
 
   /**
-   * Asks one worker for a drain round: an idle one if there is one, else one already draining
-   * (it loops once more). Waking every worker per commit would turn each commit into several
-   * empty claim transactions; a worker that drains a full batch wakes the next instead.
+   * Asks for a drain round after a commit: from a worker already draining when there is one (it
+   * loops once more and takes this commit's rows with whatever else committed meanwhile), else from
+   * an idle one. Starting a second worker for each commit would mostly buy empty claim transactions,
+   * its rows already taken by the first; a worker that drains a full batch brings in another itself.
    */
   wake(): void {
     const worker =
-      this.workers.find((candidate) => candidate.idle) ?? this.workers[this.nextWorker++ % this.workers.length];
+      this.workers.find((candidate) => !candidate.idle) ??
+      this.workers.find((candidate) => candidate.idle) ??
+      this.workers[this.nextWorker++ % this.workers.length];
     worker.wake();
+  }
+
+  /** Brings an idle worker in on other lanes (a backlog); when none is idle, the busy ones carry on. */
+  private wakeAnother(): void {
+    this.workers.find((candidate) => candidate.idle)?.wake();
   }
 
   private async flush(deadline: number): Promise<void> {
@@ -191,7 +199,7 @@ export class OutboxRelay {
       }
       if (round.full) {
         // A backlog: bring another worker in on other lanes.
-        this.wake();
+        this.wakeAnother();
       } else if (!worker.woken && this.commits === commitsBefore) {
         // A row committed during the round may sit in a lane this worker held, which the worker woken
         // for it had to skip: only when nothing was committed meanwhile is sleeping safe.
