@@ -63,6 +63,9 @@ export class OutboxRelay {
       this.notifier.notify();
     });
     void this.notifier.listen(() => this.committed());
+    for (const worker of this.workers) {
+      void worker.connect();
+    }
     this.loops = this.workers.map((worker) => this.run(worker));
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_INTERVAL_MS);
     this.purgeTimer.unref();

@@ -25,7 +25,7 @@ export interface SendReport {
  */
 export class RelayWorker {
   woken = false;
-  private producer?: Producer;
+  private producer?: Promise<Producer>;
   private wakeUp?: () => void;
 
   constructor(
@@ -92,9 +92,18 @@ export class RelayWorker {
     return report;
   }
 
+  /**
+   * Connects the producer ahead of the first send, so the first events after start-up do not wait
+   * for a connection and producer id. A broker that is down is left to the first send's retries.
+   */
+  async connect(): Promise<void> {
+    await this.connectedProducer().catch(() => undefined);
+  }
+
   async disconnect(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
+    const producer = this.producer;
     this.producer = undefined;
+    await producer?.then((connected) => connected.disconnect()).catch(() => undefined);
   }
 
   /** One produce request; returns what it failed with, if it did. */
@@ -130,7 +139,8 @@ export class RelayWorker {
     }
   }
 
-  private async connectedProducer(): Promise<Producer> {
+  /** The producer, connected once however many callers ask at the same time; a failed connection is forgotten. */
+  private connectedProducer(): Promise<Producer> {
     if (!this.producer) {
       const producer = this.kafka.producer({
         idempotent: true,
@@ -138,8 +148,13 @@ export class RelayWorker {
         createPartitioner: Partitioners.DefaultPartitioner,
         retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
       });
-      await producer.connect();
-      this.producer = producer;
+      const connecting = producer.connect().then(() => producer);
+      this.producer = connecting;
+      connecting.catch(() => {
+        if (this.producer === connecting) {
+          this.producer = undefined;
+        }
+      });
     }
     return this.producer;
   }
