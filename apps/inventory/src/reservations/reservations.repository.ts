@@ -7,23 +7,21 @@ import { TransactionHost } from '@app/consistency';
 export class ReservationsRepository {
   constructor(private readonly transactions: TransactionHost) {}
 
-  async open(orderId: string): Promise<void> {
-    await this.transactions.prepared(`INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED')`, [orderId]);
+  /** Records the order's reservation with the lines it holds, in one statement. */
+  async reserved(orderId: string, lines: OrderLine[]): Promise<void> {
+    await this.transactions.prepared(
+      `WITH reservation AS (INSERT INTO reservations (order_id, status) VALUES ($1, 'RESERVED') RETURNING order_id)
+       INSERT INTO reservation_lines (order_id, sku, quantity)
+       SELECT reservation.order_id, line.sku, line.quantity
+       FROM reservation, unnest($2::text[], $3::int[]) AS line(sku, quantity)`,
+      [orderId, lines.map((line) => line.sku), lines.map((line) => line.quantity)],
+    );
   }
 
-  async addLines(orderId: string, lines: OrderLine[]): Promise<void> {
-    for (const line of lines) {
-      await this.transactions.prepared('INSERT INTO reservation_lines (order_id, sku, quantity) VALUES ($1, $2, $3)', [
-        orderId,
-        line.sku,
-        line.quantity,
-      ]);
-    }
-  }
-
-  async reject(orderId: string, reason: string): Promise<void> {
-    await this.transactions.manager.query(
-      `UPDATE reservations SET status = 'REJECTED', reason = $2, updated_at = now() WHERE order_id = $1`,
+  /** Records that the order's reservation was refused, and why. */
+  async rejected(orderId: string, reason: string): Promise<void> {
+    await this.transactions.prepared(
+      `INSERT INTO reservations (order_id, status, reason) VALUES ($1, 'REJECTED', $2)`,
       [orderId, reason],
     );
   }

@@ -25,11 +25,10 @@ export class ReserveStockHandler {
     if ((await this.barrier.forward(event.orderId, RESERVE_STOCK_STEP)) !== 'run') {
       return;
     }
-    await this.reservations.open(event.orderId);
     const lines = mergeLines(event.payload.items);
     const { short } = await this.stock.reserveAll(lines);
     if (!short) {
-      await this.reservations.addLines(event.orderId, lines);
+      await this.reservations.reserved(event.orderId, lines);
       await this.outbox.enqueue({
         type: 'inventory.reserved',
         orderId: event.orderId,
@@ -42,7 +41,7 @@ export class ReserveStockHandler {
       return;
     }
     const reason = await this.shortage(short);
-    await this.reservations.reject(event.orderId, reason);
+    await this.reservations.rejected(event.orderId, reason);
     await this.outbox.enqueue({ type: 'inventory.rejected', orderId: event.orderId, payload: { reason } });
   }
 

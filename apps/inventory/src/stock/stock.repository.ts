@@ -57,7 +57,11 @@ export class StockRepository {
    */
   async reserveAll(lines: OrderLine[]): Promise<{ short?: OrderLine }> {
     const manager = this.transactions.manager;
-    await manager.query('SAVEPOINT reserve_lines');
+    // With one line there is nothing to undo when it cannot be had.
+    const partial = lines.length > 1;
+    if (partial) {
+      await manager.query('SAVEPOINT reserve_lines');
+    }
     for (const line of lines) {
       const { rowCount } = await this.transactions.prepared(
         `UPDATE stock_items SET available = available - $2, reserved = reserved + $2, updated_at = now()
@@ -65,7 +69,9 @@ export class StockRepository {
         [line.sku, line.quantity],
       );
       if (rowCount === 0) {
-        await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
+        if (partial) {
+          await manager.query('ROLLBACK TO SAVEPOINT reserve_lines');
+        }
         return { short: line };
       }
     }
