@@ -150,21 +150,20 @@ export class OutboxStore {
   private async claim(runner: QueryRunner, limits: ClaimLimits): Promise<{ rows: PendingOutboxRow[]; full: boolean }> {
     // OFFSET 0 keeps the EXISTS a probe per lane that stops at its first sendable row; flattened into a
     // join, PostgreSQL anti-joins the whole backlog first (170 ms instead of 1 ms at 100k pending rows).
-    const { rows: lanes } = await prepared<{ lane: number }>(
-      runner,
+    // Unprepared, like the claim below: their best plans depend on the backlog, which a generic plan ignores.
+    const lanes = (await runner.query(
       `SELECT l.lane FROM outbox_lanes l
        WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l.lane AND o.status = 'PENDING' AND ${SENDABLE} OFFSET 0)
        ORDER BY (l.lane + $1) % $2
        LIMIT $3
        FOR UPDATE OF l SKIP LOCKED`,
       [Math.floor(Math.random() * OUTBOX_LANES), OUTBOX_LANES, LANES_PER_CLAIM],
-    );
+    )) as Array<{ lane: number }>;
     if (lanes.length === 0) {
       return { rows: [], full: false };
     }
     // The byte cut runs over the limited rows only: a window over the whole backlog would read all of it.
-    const { rows: raw } = await prepared<RawPendingRow>(
-      runner,
+    const raw = (await runner.query(
       `SELECT * FROM (
          SELECT claim.*, sum(claim.bytes) OVER (ORDER BY claim.id) AS claimed_bytes
          FROM (
@@ -179,7 +178,7 @@ export class OutboxStore {
        WHERE claimed_bytes - bytes < $3
        ORDER BY id`,
       [lanes.map(({ lane }) => lane), limits.rows, limits.bytes],
-    );
+    )) as RawPendingRow[];
     const rows = raw.map(toPendingRow);
     const full = rows.length >= limits.rows || Number(raw.at(-1)?.claimed_bytes ?? 0) >= limits.bytes;
     return { rows, full };
