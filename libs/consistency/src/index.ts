@@ -16,6 +16,7 @@ export { backoffDelay } from './platform/backoff';
 // Transactions and the outbox
 export { TransactionHost } from './transaction/transaction-host';
 export { Transactional } from './transaction/transactional.decorator';
+export { TransactionBuffer } from './transaction/transaction-buffer';
 export { OutboxService } from './outbox/outbox.service';
 
 // Consuming events

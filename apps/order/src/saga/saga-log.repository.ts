@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, QueryFailedError } from 'typeorm';
-import { PoisonMessageError, TransactionHost } from '@app/consistency';
+import { QueryFailedError } from 'typeorm';
+import { PoisonMessageError, TransactionBuffer, TransactionHost } from '@app/consistency';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
@@ -20,26 +20,19 @@ interface SagaStepRow {
  */
 @Injectable()
 export class SagaLogRepository {
-  private readonly pending = new WeakMap<EntityManager, SagaStepRow[]>();
-  private readonly writePending = () => this.flush();
+  private readonly pending: TransactionBuffer<SagaStepRow>;
 
-  constructor(private readonly transactions: TransactionHost) {}
+  constructor(private readonly transactions: TransactionHost) {
+    this.pending = new TransactionBuffer(transactions, (rows) => this.insert(rows));
+  }
 
   /** Appends a step, at `occurredAt` when given (a participant's step) or when written (ours). */
   append(orderId: string, step: string, status: string, detail?: string, occurredAt?: string): void {
-    const manager = this.transactions.manager;
-    const row = { orderId, step, status, detail: detail ?? null, at: occurredAt ?? null };
-    const rows = this.pending.get(manager);
-    if (rows) {
-      rows.push(row);
-    } else {
-      this.pending.set(manager, [row]);
-      this.transactions.beforeCommit(this.writePending);
-    }
+    this.pending.add({ orderId, step, status, detail: detail ?? null, at: occurredAt ?? null });
   }
 
   async has(orderId: string, step: string, status: string): Promise<boolean> {
-    await this.flush();
+    await this.pending.flush();
     const rows = await this.transactions.manager.query<unknown[]>(
       'SELECT 1 FROM saga_steps WHERE order_id = $1 AND step = $2 AND status = $3 LIMIT 1',
       [orderId, step, status],
@@ -47,13 +40,7 @@ export class SagaLogRepository {
     return rows.length > 0;
   }
 
-  private async flush(): Promise<void> {
-    const manager = this.transactions.manager;
-    const rows = this.pending.get(manager) ?? [];
-    this.pending.delete(manager);
-    if (rows.length === 0) {
-      return;
-    }
+  private async insert(rows: SagaStepRow[]): Promise<void> {
     try {
       await this.transactions.prepared(
         `INSERT INTO saga_steps (order_id, step, status, detail, at)

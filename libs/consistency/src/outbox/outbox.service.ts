@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { envelopeProblem, EventEnvelope, EventType, payloadProblem } from '@app/contracts';
 import { TransactionHost } from '../transaction/transaction-host';
+import { TransactionBuffer } from '../transaction/transaction-buffer';
 import { OUTBOX_OPTIONS } from './outbox.module-definition';
 import { OUTBOX_SIGNAL } from './outbox.tokens';
 import type { OutboxOptions } from './outbox.options';
@@ -19,14 +19,15 @@ import { prepared } from '../platform/database/prepared';
 export class OutboxService {
   private readonly wakeRelays = () => this.signal.committed();
   /** Messages enqueued by each open transaction, written together just before it commits. */
-  private readonly buffered = new WeakMap<EntityManager, OutboxMessage[]>();
-  private readonly writeBuffered = () => this.flush();
+  private readonly buffered: TransactionBuffer<OutboxMessage>;
 
   constructor(
     private readonly transactions: TransactionHost,
     @Inject(OUTBOX_OPTIONS) private readonly options: OutboxOptions,
     @Inject(OUTBOX_SIGNAL) private readonly signal: OutboxSignal,
-  ) {}
+  ) {
+    this.buffered = new TransactionBuffer(transactions, (rows) => this.insert(rows));
+  }
 
   /**
    * Writes a saga event into the outbox in the caller's transaction. Inside a Kafka handler the
@@ -79,26 +80,13 @@ export class OutboxService {
           '(OUTBOX_MAX_MESSAGE_BYTES); store large data elsewhere and reference it from the event',
       );
     }
-    const manager = this.transactions.manager;
-    const rows = this.buffered.get(manager);
-    if (rows) {
-      rows.push(message);
-    } else {
-      this.buffered.set(manager, [message]);
-      this.transactions.beforeCommit(this.writeBuffered);
-    }
+    this.buffered.add(message);
     this.transactions.afterCommit(this.wakeRelays);
   }
 
-  private async flush(): Promise<void> {
-    const manager = this.transactions.manager;
-    const rows = this.buffered.get(manager) ?? [];
-    this.buffered.delete(manager);
-    if (rows.length === 0) {
-      return;
-    }
+  private async insert(rows: OutboxMessage[]): Promise<void> {
     await prepared(
-      manager,
+      this.transactions.manager,
       `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])`,
       [
