@@ -84,6 +84,15 @@ function selectionFields(selection: Selection): Html {
     )}`;
 }
 
+/** The headings of the columns `letterCells` fills. */
+const LETTER_HEADERS = html`<th>position</th>
+  <th>event / order</th>
+  <th>reason</th>
+  <th>attempts</th>
+  <th>consumer</th>
+  <th>origin</th>
+  <th>payload</th>`;
+
 function letterCells(letter: DeadLetterView): Html {
   return html`<td class="mono">${letter.position}</td>
     <td>
@@ -132,13 +141,7 @@ export function deadLettersPage(topic: string, letters: DeadLetterView[], contex
                 <thead>
                   <tr>
                     <th></th>
-                    <th>position</th>
-                    <th>event / order</th>
-                    <th>reason</th>
-                    <th>attempts</th>
-                    <th>consumer</th>
-                    <th>origin</th>
-                    <th>payload</th>
+                    ${LETTER_HEADERS}
                   </tr>
                 </thead>
                 <tbody>
@@ -175,13 +178,7 @@ export function dryRunPage(dryRun: DryRun, selection: Selection, context: PageCo
       <thead>
         <tr>
           <th>would be</th>
-          <th>position</th>
-          <th>event / order</th>
-          <th>reason</th>
-          <th>attempts</th>
-          <th>consumer</th>
-          <th>origin</th>
-          <th>payload</th>
+          ${LETTER_HEADERS}
         </tr>
       </thead>
       <tbody>
