@@ -193,4 +193,83 @@ describe('guarded distributed lock', () => {
     expect(metricValue(text, 'lock_lease_expirations_total', { entity: 'lapse-probe' })).toBe(1);
     expect(metricValue(text, 'lock_acquisitions_total', { entity: 'lapse-probe', outcome: 'acquired' })).toBe(1);
   });
+
+  it('when a batch asks for keys of which another owner holds one, then it gets the free ones and releases them together', async () => {
+    const [free, alsoFree, taken] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `lock:batch-probe:${id}`);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const holder = lock.withLock(taken, { ttlMs: 5000 }, async () => {
+      entered();
+      await held;
+    });
+    await inside;
+
+    const granted = await lock.withLocks([free, taken, alsoFree, free], { ttlMs: 5000 }, async (leases) => {
+      const rows = await app.dataSource.query<Array<{ key: string; token: string }>>(
+        'SELECT key, fencing_token::text AS token FROM distributed_locks WHERE key = ANY($1) ORDER BY key',
+        [[free, alsoFree]],
+      );
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        expect(leases.get(row.key)).toEqual({ key: row.key, fencingToken: row.token });
+      }
+      return [...leases.keys()].sort();
+    });
+    expect(granted).toEqual([free, alsoFree].sort());
+    release();
+    await holder;
+
+    const [{ left }] = await app.dataSource.query<Array<{ left: number }>>(
+      'SELECT count(*)::int AS left FROM distributed_locks WHERE key = ANY($1)',
+      [[free, alsoFree, taken]],
+    );
+    expect(left).toBe(0);
+    const text = await metrics();
+    const entity = { entity: 'batch-probe' };
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'acquired' })).toBe(3);
+    expect(metricValue(text, 'lock_acquisitions_total', { ...entity, outcome: 'failed' })).toBe(1);
+    expect(metricValue(text, 'lock_held_seconds_count', entity)).toBe(3);
+  });
+
+  it('when a batch of guarded writes includes one a newer holder already made, then fenceEach lets the others through and drops it', async () => {
+    const [current, overtaken] = [randomUUID(), randomUUID()].map((id) => `lock:fence-probe:${id}`);
+    const resource = (key: string) => `carrier-booking:${key}`;
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    let leased!: () => void;
+    const hasLeases = new Promise<void>((resolve) => (leased = resolve));
+    const stale = lock.withLocks([current, overtaken], { ttlMs: 200 }, async (leases) => {
+      leased();
+      await paused;
+      return app.transactions.run(() =>
+        lock.fenceEach([current, overtaken].map((key) => ({ resource: resource(key), lease: leases.get(key)! }))),
+      );
+    });
+    await hasLeases;
+    await expired(overtaken);
+    await lock.withLock(overtaken, { ttlMs: 5000 }, (fresh) =>
+      app.transactions.run(() => lock.fence(resource(overtaken), fresh)),
+    );
+    resume();
+
+    await expect(stale).resolves.toEqual(new Set([resource(current)]));
+    const text = await metrics();
+    expect(metricValue(text, 'lock_acquisitions_total', { entity: 'fence-probe', outcome: 'stale-fence' })).toBe(1);
+  });
+
+  it('when one resource is fenced twice in one batch, then the batch is refused', async () => {
+    const key = `lock:order:${randomUUID()}`;
+    await lock.withLock(key, { ttlMs: 5000 }, async (lease) => {
+      await expect(
+        app.transactions.run(() =>
+          lock.fenceEach([
+            { resource: 'twice', lease },
+            { resource: 'twice', lease },
+          ]),
+        ),
+      ).rejects.toThrow(InvalidLockRequestError);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Pool } from 'pg';
 import { SERVICE_NAMES, ServiceName } from '../../scripts/services';
 import { authHeaders } from '../../scripts/auth/auth-headers';
 import { putStock, postOrder } from '../../scripts/http/saga-requests';
@@ -26,7 +26,7 @@ const serviceEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {
 describe('the order saga end to end', () => {
   const infra = testInfra();
   const running = new Map<ServiceName, ServiceProcess>();
-  const databases = new Map<ServiceName, Client>();
+  const databases = new Map<ServiceName, Pool>();
 
   async function start(service: ServiceName, env: NodeJS.ProcessEnv = {}): Promise<void> {
     const process = await spawnService(service, { ...serviceEnv[service], ...env });
@@ -42,14 +42,13 @@ describe('the order saga end to end', () => {
   beforeAll(async () => {
     await Promise.all(SERVICE_NAMES.map((service) => start(service)));
     for (const service of SERVICE_NAMES) {
-      const client = new Client({ connectionString: infra.databaseUrl(service) });
-      await client.connect();
-      databases.set(service, client);
+      // A pool: the concurrent-orders test reads while other reads are in flight.
+      databases.set(service, new Pool({ connectionString: infra.databaseUrl(service), max: 4 }));
     }
   });
 
   afterAll(async () => {
-    await Promise.all([...databases.values()].map((client) => client.end()));
+    await Promise.all([...databases.values()].map((pool) => pool.end()));
     await Promise.all([...running.keys()].map((service) => stop(service)));
   });
 

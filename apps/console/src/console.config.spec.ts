@@ -28,6 +28,7 @@ describe('console configuration', () => {
     [{ CONSOLE_TRACE_URL: 'http://jaeger/trace/' }, 'CONSOLE_TRACE_URL is invalid'],
     [{ CONSOLE_SERVICE_URLS: 'order=http://o:1' }, 'CONSOLE_SERVICE_URLS is invalid'],
     [{ KAFKA_BROKERS: 'no port' }, 'KAFKA_BROKERS is invalid'],
+    [{ CONSOLE_INVARIANT_SETTLE_SECONDS: '-5' }, 'CONSOLE_INVARIANT_SETTLE_SECONDS is invalid'],
     [{ AUTH_JWT_SECRET: undefined }, 'AUTH_JWT_SECRET or AUTH_JWKS_URL is required'],
   ])('when %j, then it refuses to start naming the variable', (change, message) => {
     expect(() => loadConsoleConfig({ ...valid, ...change })).toThrow(ConfigurationError);

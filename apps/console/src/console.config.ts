@@ -1,8 +1,9 @@
-import { bool, makeValidator, num, port, str, url } from 'envalid';
+import { bool, makeValidator, port, str, url } from 'envalid';
 import {
   ConfigurationError,
   envPrefix,
   loadAuthOptions,
+  nonNegativeNumber,
   parseBrokerList,
   positiveInt,
   validateEnv,
@@ -84,7 +85,7 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
         default: 30,
         desc: 'a partition not moving this long with lag is stalled',
       }),
-      CONSOLE_INVARIANT_SETTLE_SECONDS: num({
+      CONSOLE_INVARIANT_SETTLE_SECONDS: nonNegativeNumber({
         default: 120,
         desc: 'orders younger than this are left out of the periodic invariant check',
       }),

@@ -10,8 +10,9 @@ export type { ServiceConfig } from './service/service-config';
 export { ServiceLifecycle } from './service/health/service-lifecycle';
 export { METRICS_REGISTRY } from './platform/tokens';
 export { ConfigurationError } from './platform/config/configuration-error';
-export { codeList, positiveInt, validateEnv } from './platform/config/validate-env';
+export { codeList, nonNegativeNumber, positiveInt, validateEnv } from './platform/config/validate-env';
 export { backoffDelay } from './platform/backoff';
+export { errorText } from './platform/errors/error-text';
 
 // Transactions and the outbox
 export { TransactionHost } from './transaction/transaction-host';
@@ -28,6 +29,7 @@ export { currentMessage } from './platform/message-context';
 // Saga steps, locks and fault points
 export { SagaBarrier } from './barrier/saga-barrier';
 export { DistributedLock } from './lock/distributed-lock';
+export { lockOrders } from './inbox/inbox';
 export type { LockLease } from './lock/distributed-lock';
 export { LockAcquireFailedError, StaleFencingTokenError } from './lock/lock.errors';
 export { FaultInjector } from './faults/fault-points';

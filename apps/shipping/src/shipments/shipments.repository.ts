@@ -92,14 +92,21 @@ export class ShipmentsRepository {
     }));
   }
 
-  /** BOOKING becomes BOOKED; false when a cancellation came first (the caller then cancels). */
-  async markBooked(id: string, reference: string, fencingToken: string): Promise<boolean> {
-    return this.moved(
-      `UPDATE shipments SET status = 'BOOKED', carrier_reference = $2, fencing_token = $3, last_error = NULL,
-         updated_at = now()
-       WHERE id = $1 AND status = 'BOOKING' RETURNING id`,
-      [id, reference, fencingToken],
+  /**
+   * Each BOOKING shipment becomes BOOKED with its reference and fencing token, in one statement;
+   * returns the ids that moved (one missing was cancelled first: the caller then cancels it).
+   */
+  async markBooked(
+    bookings: ReadonlyArray<{ id: string; reference: string; fencingToken: string }>,
+  ): Promise<Set<string>> {
+    const { rows } = await this.transactions.prepared<{ id: string }>(
+      `UPDATE shipments s SET status = 'BOOKED', carrier_reference = b.reference, fencing_token = b.token,
+         last_error = NULL, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::bigint[]) AS b(id, reference, token)
+       WHERE s.id = b.id AND s.status = 'BOOKING' RETURNING s.id`,
+      [bookings.map((b) => b.id), bookings.map((b) => b.reference), bookings.map((b) => b.fencingToken)],
     );
+    return new Set(rows.map((row) => row.id));
   }
 
   /** BOOKING becomes FAILED; false when a cancellation came first. */

@@ -27,4 +27,16 @@ describe('loadOutboxOptions', () => {
   it('when OUTBOX_MAX_ATTEMPTS is not a positive integer, then it is named', () => {
     expect(() => loadOutboxOptions({ OUTBOX_MAX_ATTEMPTS: '0' })).toThrow(/OUTBOX_MAX_ATTEMPTS is invalid/);
   });
+
+  it.each(['-1', 'forever', '', 'Infinity'])(
+    'when OUTBOX_RETENTION_HOURS is %p, then the relay refuses to start and names the variable',
+    (value) => {
+      expect(() => loadOutboxOptions({ OUTBOX_RETENTION_HOURS: value })).toThrow(/OUTBOX_RETENTION_HOURS is invalid/);
+    },
+  );
+
+  it('when OUTBOX_RETENTION_HOURS is 0 or a fraction, then it is taken', () => {
+    expect(loadOutboxOptions({ OUTBOX_RETENTION_HOURS: '0' }).retentionHours).toBe(0);
+    expect(loadOutboxOptions({ OUTBOX_RETENTION_HOURS: '0.5' }).retentionHours).toBe(0.5);
+  });
 });

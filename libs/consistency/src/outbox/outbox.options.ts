@@ -1,6 +1,6 @@
-import { bool, num } from 'envalid';
+import { bool } from 'envalid';
 import { ConfigurationError } from '../platform/config/configuration-error';
-import { positiveInt, validateEnv } from '../platform/config/validate-env';
+import { nonNegativeNumber, positiveInt, validateEnv } from '../platform/config/validate-env';
 import { REQUEST_FRAMING_ALLOWANCE_BYTES } from './produce-requests';
 
 export interface OutboxOptions {
@@ -32,7 +32,7 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
       OUTBOX_RELAY_CONCURRENCY: positiveInt({ default: 3, desc: 'drain loops per relay' }),
       OUTBOX_POLL_INTERVAL_MS: positiveInt({ default: 1000, desc: 'fallback poll interval' }),
       OUTBOX_MAX_BACKOFF_MS: positiveInt({ default: 5000, desc: 'backoff cap while the broker fails' }),
-      OUTBOX_RETENTION_HOURS: num({
+      OUTBOX_RETENTION_HOURS: nonNegativeNumber({
         default: 24,
         desc: 'hours published rows are kept (0: deleted as they are published)',
       }),

@@ -37,6 +37,15 @@ export const positiveInt = makeValidator<number>((input: string) => {
   return value;
 });
 
+/** A finite number of at least 0 (hours may be fractional). */
+export const nonNegativeNumber = makeValidator<number>((input: string) => {
+  const value = Number(input);
+  if (input.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw new EnvError(`expected a number of at least 0, got "${input}"`);
+  }
+  return value;
+});
+
 /**
  * Validates `env` against envalid specs and throws one ConfigurationError naming every bad
  * variable, instead of envalid's default of printing and exiting from inside a library.
