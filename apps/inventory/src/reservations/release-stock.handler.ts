@@ -22,7 +22,7 @@ export class ReleaseStockHandler {
     if ((await this.barrier.compensate(orderId, RESERVE_STOCK_STEP)) !== 'run') {
       return;
     }
-    if (!(await this.reservations.settle(orderId, 'RELEASED'))) {
+    if (!(await this.reservations.release(orderId))) {
       return;
     }
     const lines = await this.reservations.linesOf(orderId);

@@ -26,12 +26,12 @@ export class ReservationsRepository {
     );
   }
 
-  /** Moves a RESERVED reservation to `status`; false when it was not RESERVED (already settled). */
-  async settle(orderId: string, status: 'COMMITTED' | 'RELEASED'): Promise<boolean> {
+  /** Moves a RESERVED reservation to RELEASED; false when it was not RESERVED (already settled). */
+  async release(orderId: string): Promise<boolean> {
     const { rowCount } = await this.transactions.prepared(
-      `UPDATE reservations SET status = $2, updated_at = now()
+      `UPDATE reservations SET status = 'RELEASED', updated_at = now()
        WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id`,
-      [orderId, status],
+      [orderId],
     );
     return (rowCount ?? 0) > 0;
   }

@@ -88,12 +88,22 @@ export class StockRepository {
     }
   }
 
-  /** Units of an order's lines that left the warehouse: they stop being reserved, and never come back. */
-  async ship(orderId: string): Promise<void> {
-    await this.transactions.prepared(
-      `UPDATE stock_items s SET reserved = s.reserved - l.quantity, updated_at = now()
-       FROM reservation_lines l WHERE l.order_id = $1 AND s.sku = l.sku`,
+  /**
+   * The units of an order's RESERVED reservation left the warehouse: in one statement the reservation
+   * becomes COMMITTED and its units stop being reserved, never to come back. False when it was not
+   * RESERVED (settled already: nothing moves).
+   */
+  async ship(orderId: string): Promise<boolean> {
+    const { rowCount } = await this.transactions.prepared(
+      `WITH committed AS (
+         UPDATE reservations SET status = 'COMMITTED', updated_at = now()
+         WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id
+       )
+       UPDATE stock_items s SET reserved = s.reserved - l.quantity, updated_at = now()
+       FROM reservation_lines l JOIN committed c ON c.order_id = l.order_id
+       WHERE s.sku = l.sku`,
       [orderId],
     );
+    return (rowCount ?? 0) > 0;
   }
 }
