@@ -1,5 +1,5 @@
-import { num, port, str } from 'envalid';
-import { validateEnv } from '@app/consistency';
+import { port, str } from 'envalid';
+import { positiveInt, validateEnv } from '@app/consistency';
 import { parseBrokerList } from '@app/consistency/tools';
 
 /**
@@ -17,15 +17,12 @@ export function infraSettings(env: NodeJS.ProcessEnv = process.env) {
       INFRA_POSTGRES_PORT: port({ default: 25432, desc: 'port of the embedded PostgreSQL' }),
       INFRA_KAFKA_PORT: port({ default: 23092, desc: 'client port of the embedded Kafka broker' }),
       INFRA_KAFKA_CONTROLLER_PORT: port({ default: 23093, desc: 'KRaft controller port of the embedded broker' }),
-      KAFKA_PARTITIONS: num({ default: 3, desc: 'partitions of each event topic' }),
+      KAFKA_PARTITIONS: positiveInt({ default: 3, desc: 'partitions of each event topic' }),
       INFRA_KAFKA_HEAP: str({ default: '512m', desc: 'JVM heap of the embedded broker' }),
       INFRA_LOCAL_DIR: str({ default: '', desc: 'folder for embedded data, logs and infra.env (default .local)' }),
     },
     env,
   );
-  if (!Number.isInteger(clean.KAFKA_PARTITIONS) || clean.KAFKA_PARTITIONS < 1) {
-    throw new Error(`KAFKA_PARTITIONS is invalid: expected a positive integer, got ${clean.KAFKA_PARTITIONS}`);
-  }
   return {
     externalDatabaseUrl: clean.DATABASE_URL || undefined,
     externalBrokers: clean.KAFKA_BROKERS ? parseBrokerList(clean.KAFKA_BROKERS) : undefined,
