@@ -8,7 +8,7 @@ import { BatchEntryError, handleInOneTransaction } from './batch-transaction';
 function fakeTransaction(seen: string[]) {
   const inbox = new Set(seen);
   const connection = {
-    query: ({ values: [, ids] }: { values: [string, string[], number, string[]] }) =>
+    query: ({ values: [, , ids] }: { values: [string[], string, string[]] }) =>
       Promise.resolve({ rows: ids.filter((id) => !inbox.has(id) && inbox.add(id)).map((id) => ({ event_id: id })) }),
   };
   const host = {

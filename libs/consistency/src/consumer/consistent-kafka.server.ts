@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { lastValueFrom } from 'rxjs';
-import { ConsumedEvent, EventEnvelope, EventHeaders, SAGA_EVENTS } from '@app/contracts';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { ConsumedEvent, SAGA_EVENTS } from '@app/contracts';
 import { errorText } from '../platform/errors/error-text';
 import { FaultInjector } from '../faults/fault-points';
 import { backoffDelay } from '../platform/backoff';
@@ -12,20 +11,13 @@ import { ConsumerMetrics } from './consumer.metrics';
 import { ConsumerOptions } from './consumer.options';
 import { ConsumerState } from './consumer-state';
 import { OffsetCommitter } from './offset-committer';
-import { deadLetter, FailedMessage, Failure } from './dead-letter';
-import { stringHeaders } from '../platform/kafka/kafka-headers';
-import { EventContext, EventSource } from './event-context';
 import { BatchLocks } from './batch-locks';
-import { BatchEntryError, handleInOneTransaction } from './batch-transaction';
-import { isPermanentFailure } from './failure-policy';
+import { DeadLetterWriter } from './dead-letter-writer';
 import { purgeInbox } from '../inbox/inbox';
-import { admit, Admission, claimedType, GateRules } from './message-gate';
+import { GateRules } from './message-gate';
+import { MessagePipeline, Outcome } from './message-pipeline';
 import { isCompensation } from './on-event.decorator';
-import { runWithMessage } from '../platform/message-context';
-import { acceptRequestId } from '../platform/request-context';
-import { inSpan, SpanKind } from '../platform/tracing';
 import { PartitionProgress } from './partition-progress';
-import { recordSkippedMessage } from './skipped-message';
 import { UpcasterRegistry } from './upcasting';
 
 export interface ConsistentKafkaServerOptions {
@@ -47,32 +39,14 @@ export interface ConsistentKafkaServerOptions {
   maxMessageBytes: number;
 }
 
-type Outcome = 'processed' | 'duplicate' | 'ignored' | 'dead-lettered' | 'skipped';
-
-/** A message the gate let through, with the handler registered for its type and where it came from. */
-interface AdmittedMessage {
-  envelope: EventEnvelope;
-  handler: MessageHandler;
-  source: EventSource;
-}
-
-function chunksOf<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    chunks.push(items.slice(start, start + size));
-  }
-  return chunks;
-}
-
 const INBOX_PURGE_INTERVAL_MS = 10 * 60_000;
 const OFFSET_COMMIT_EVERY = 100;
 
 /**
- * Nest transport over kafkajs that makes at-least-once delivery safe: the messages of a fetched
- * batch are handled in one database transaction with their inbox rows (duplicates skip), offsets
- * are committed only after that commit; when a batch fails it rolls back and its messages go one per
- * transaction, failures retry with backoff in order and then go to the dead-letter topic, poison
- * goes there at once, and the partition always moves on.
+ * Nest transport over kafkajs that makes at-least-once delivery safe. It keeps the lifecycle (joining
+ * the group in the background and again whenever kafkajs gives up, heartbeats during long batches,
+ * leaving cleanly) and the offsets: each fetched batch goes through the MessagePipeline, and an
+ * offset moves only once the pipeline reports the effects up to it committed.
  */
 export class ConsistentKafkaServer extends Server implements CustomTransportStrategy {
   private readonly log = new Logger(ConsistentKafkaServer.name);
@@ -88,16 +62,38 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   /** Batches being handled: closing waits for them, so their offsets are committed before leaving. */
   private readonly batches = new Set<Promise<void>>();
   private readonly gate: GateRules;
+  private readonly deadLetters: DeadLetterWriter;
+  private readonly pipeline: MessagePipeline;
 
   constructor(private readonly config: ConsistentKafkaServerOptions) {
     super();
+    const { options } = config;
     this.gate = {
       events: config.events ?? SAGA_EVENTS,
       // The literal type string, never Nest's pattern normalisation (which would JSON-parse it).
       handlerFor: (type) => this.getHandlers().get(type),
       upcasters: config.upcasters,
-      limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: config.options.maxHeaderBytes },
+      limits: { maxValueBytes: config.maxMessageBytes, maxHeaderBytes: options.maxHeaderBytes },
     };
+    this.deadLetters = new DeadLetterWriter({
+      transactions: config.transactions,
+      outbox: config.outbox,
+      metrics: config.metrics,
+      groupId: config.groupId,
+      maxMessageBytes: config.maxMessageBytes,
+      isCompensation: (type) => isCompensation(this.getHandlers().get(type)),
+    });
+    this.pipeline = new MessagePipeline({
+      gate: this.gate,
+      transactions: config.transactions,
+      groupId: config.groupId,
+      batchLocks: config.batchLocks,
+      batchMaxMessages: options.batchMaxMessages,
+      retry: { maxAttempts: options.maxAttempts, baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
+      deadLetters: this.deadLetters,
+      metrics: config.metrics,
+      toObservable: (result) => this.transformToObservable(result),
+    });
     config.state.watchPartitions({
       stalled: () => this.progress.stalled(config.options.stallAfterMs),
       lag: () => this.progress.lag(),
@@ -112,7 +108,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   listen(callback: (error?: unknown) => void): void {
     this.purgeTimer = setInterval(() => void this.purgeInbox(), INBOX_PURGE_INTERVAL_MS);
     this.purgeTimer.unref();
-    this.expectDeadLetters();
+    this.deadLetters.expectFor(this.config.topics, this.gate.events);
     this.config.state.starting();
     void this.connect();
     callback();
@@ -221,7 +217,7 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
   }
 
   /**
-   * Messages of one partition, in order, each in its own transaction. The offset follows the last
+   * Messages of one partition, in order, through the pipeline. The offset follows the last
    * committed transaction; the committer batches offsets on their way to Kafka.
    */
   private handleBatch(payload: EachBatchPayload): Promise<void> {
@@ -240,26 +236,12 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     if (batch.messages.length > 0) {
       this.progress.fetched(topic, partition, batch.firstOffset() ?? batch.messages[0].offset, batch.highWatermark);
     }
-    const running = () => !this.stopping && payload.isRunning() && !payload.isStale();
     try {
-      for (const chunk of chunksOf(batch.messages, this.config.options.batchMaxMessages)) {
-        if (!running()) {
-          break;
-        }
-        this.progress.handling(topic, partition, chunk[0].timestamp);
-        const together = chunk.length > 1 ? await this.processTogether(topic, partition, chunk) : undefined;
-        if (together && 'outcomes' in together) {
-          await this.settled(payload, chunk[chunk.length - 1].offset, together.outcomes);
-          continue;
-        }
-        for (const message of chunk) {
-          if (!running()) {
-            return;
-          }
-          const failedFirst = together?.failed?.offset === message.offset ? together.failed.error : undefined;
-          await this.settled(payload, message.offset, [await this.process(topic, partition, message, failedFirst)]);
-        }
-      }
+      await this.pipeline.consume(topic, partition, batch.messages, {
+        running: () => !this.stopping && payload.isRunning() && !payload.isStale(),
+        handling: (timestamp) => this.progress.handling(topic, partition, timestamp),
+        settled: (offset, outcomes) => this.settled(payload, offset, outcomes),
+      });
     } finally {
       clearInterval(keepAlive);
     }
@@ -275,243 +257,6 @@ export class ConsistentKafkaServer extends Server implements CustomTransportStra
     payload.resolveOffset(offset);
     this.progress.handled(topic, partition, offset);
     await this.offsets?.handled(topic, partition, offset);
-  }
-
-  /**
-   * Several messages of a partition in one transaction (handleInOneTransaction). They must go one
-   * per transaction instead when the gate refuses one (its dead letter has rules of its own) or the
-   * batch rolled back; then the message whose handler failed, if one did, is named with its error,
-   * which counts as its first attempt.
-   */
-  private async processTogether(
-    topic: string,
-    partition: number,
-    messages: KafkaMessage[],
-  ): Promise<{ outcomes: Outcome[] } | { failed?: { offset: string; error: unknown } } | undefined> {
-    const admitted: Array<AdmittedMessage | undefined> = [];
-    for (const message of messages) {
-      const admission = this.admitted(topic, partition, message);
-      if (!admission) {
-        return undefined;
-      }
-      admitted.push(admission === 'ignored' ? undefined : admission);
-    }
-    const entries = admitted.filter((entry): entry is AdmittedMessage => entry !== undefined);
-    try {
-      const results =
-        entries.length === 0
-          ? []
-          : await handleInOneTransaction(entries, {
-              transactions: this.config.transactions,
-              groupId: this.config.groupId,
-              locks: this.config.batchLocks,
-              handle: (entry) => this.invoke(entry, 1),
-            });
-      return { outcomes: admitted.map((entry) => (entry ? results[entries.indexOf(entry)] : 'ignored')) };
-    } catch (error) {
-      this.log.warn(
-        `a batch of ${messages.length} from ${topic}/${partition} rolled back (${errorText(error)}); handling its messages one by one`,
-      );
-      this.config.metrics.batchFallbacks.inc({ topic });
-      return error instanceof BatchEntryError
-        ? { failed: { offset: (error.entry as AdmittedMessage).source.offset, error: error.cause } }
-        : {};
-    }
-  }
-
-  /** A message the gate lets through ('ignored' for a valid event this service has no handler for), or undefined for poison. */
-  private admitted(topic: string, partition: number, message: KafkaMessage): AdmittedMessage | 'ignored' | undefined {
-    try {
-      const admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
-      if (admission.action === 'ignore') {
-        return 'ignored';
-      }
-      const source = { topic, partition, offset: message.offset, headers: stringHeaders(message.headers) };
-      return { envelope: admission.envelope, handler: admission.handler, source };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /**
-   * One message in its own transaction, retried with backoff, dead-lettered when it cannot succeed.
-   * `failedFirst`: the error its handler already failed with in a batch that rolled back (attempt 1).
-   */
-  private async process(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    failedFirst?: unknown,
-  ): Promise<Outcome> {
-    const failed: FailedMessage = {
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key,
-      value: message.value,
-      headers: message.headers,
-    };
-    let admission: Admission;
-    try {
-      admission = admit({ topic, key: message.key, value: message.value, headers: message.headers }, this.gate);
-    } catch (error) {
-      return this.deadLetter(
-        failed,
-        { reason: 'poison', error: errorText(error), attempts: 0 },
-        claimedType(failed, this.gate),
-      );
-    }
-    if (admission.action === 'ignore') {
-      return 'ignored';
-    }
-    const entry: AdmittedMessage = {
-      envelope: admission.envelope,
-      handler: admission.handler,
-      source: { topic, partition, offset: message.offset, headers: stringHeaders(message.headers) },
-    };
-    if (failedFirst !== undefined) {
-      const settled = await this.attemptFailed(failed, entry.envelope, failedFirst, 1);
-      if (settled) {
-        return settled;
-      }
-    }
-    for (let attempt = failedFirst === undefined ? 1 : 2; ; attempt++) {
-      try {
-        return await this.handleOnce(entry, attempt);
-      } catch (error) {
-        const settled = await this.attemptFailed(failed, entry.envelope, error, attempt);
-        if (settled) {
-          return settled;
-        }
-      }
-    }
-  }
-
-  /**
-   * After a failed attempt: the dead letter's outcome when the message cannot succeed (a permanent
-   * failure, or the last attempt), else undefined once the backoff before the next attempt is over.
-   */
-  private async attemptFailed(
-    failed: FailedMessage,
-    envelope: EventEnvelope,
-    error: unknown,
-    attempt: number,
-  ): Promise<Outcome | undefined> {
-    if (isPermanentFailure(error)) {
-      return this.deadLetter(failed, { reason: 'poison', error: errorText(error), attempts: attempt }, envelope.type);
-    }
-    if (attempt >= this.config.options.maxAttempts) {
-      return this.deadLetter(
-        failed,
-        { reason: 'retries-exhausted', error: errorText(error), attempts: attempt },
-        envelope.type,
-      );
-    }
-    const delay = backoffDelay(attempt, {
-      baseMs: this.config.options.retryBaseMs,
-      maxMs: this.config.options.retryMaxMs,
-    });
-    this.log.warn(
-      `${envelope.type} ${envelope.id} failed (attempt ${attempt}), retrying in ${delay} ms: ${errorText(error)}`,
-    );
-    this.config.metrics.retries.inc({ topic: failed.topic });
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    return undefined;
-  }
-
-  /** One attempt: inbox row, handler effects and the events it enqueues commit together. */
-  private async handleOnce(entry: AdmittedMessage, attempt: number): Promise<Outcome> {
-    try {
-      const [outcome] = await handleInOneTransaction([entry], {
-        transactions: this.config.transactions,
-        groupId: this.config.groupId,
-        locks: this.config.batchLocks,
-        handle: (admitted) => this.invoke(admitted, attempt),
-      });
-      return outcome;
-    } catch (error) {
-      throw error instanceof BatchEntryError ? error.cause : error;
-    }
-  }
-
-  /** Runs the handler of one admitted event in its span, knowing the event it handles; joins the caller's transaction. */
-  private invoke({ envelope, handler, source }: AdmittedMessage, attempt: number): Promise<void> {
-    return inSpan(
-      `consume ${envelope.type}`,
-      {
-        kind: SpanKind.CONSUMER,
-        parent: source.headers[EventHeaders.traceparent],
-        attributes: { 'messaging.destination.name': source.topic, 'event.id': envelope.id, attempt },
-      },
-      (traceparent) =>
-        runWithMessage(
-          { envelope, traceparent, requestId: acceptRequestId(source.headers[EventHeaders.requestId]) },
-          async () => {
-            const result: unknown = await handler(envelope, new EventContext([source]));
-            await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-          },
-        ),
-    );
-  }
-
-  /**
-   * Writes the dead letter through the outbox, so it is published even if we crash right after. If
-   * the dead letter itself cannot be written for a reason no retry changes, the message is recorded
-   * in `skipped_messages` and skipped: nothing may stall a partition. A database that does not
-   * answer is not such a reason: the error propagates and the message comes again.
-   */
-  private async deadLetter(
-    message: FailedMessage,
-    failure: Omit<Failure, 'consumer'>,
-    eventType: string | undefined,
-  ): Promise<Outcome> {
-    const { transactions, outbox, groupId, maxMessageBytes, metrics } = this.config;
-    const where = `${message.topic}/${message.partition}@${message.offset}`;
-    const compensation = eventType !== undefined && isCompensation(this.getHandlers().get(eventType));
-    const labels = { topic: message.topic, eventType: eventType ?? 'unknown', reason: failure.reason, compensation };
-    this.log.error(
-      `dead-lettering ${where}${compensation ? ` (the ${eventType} compensation)` : ''} (${failure.reason}): ${failure.error}`,
-    );
-    try {
-      await transactions.run(() =>
-        outbox.enqueueMessage(deadLetter(message, { ...failure, consumer: groupId }, maxMessageBytes)),
-      );
-      metrics.deadLettered(labels);
-      return 'dead-lettered';
-    } catch (error) {
-      if (!isPermanentFailure(error)) {
-        throw error;
-      }
-      this.log.error(`skipping ${where}: its dead letter could not be written: ${errorText(error)}`);
-      await transactions.run(() =>
-        recordSkippedMessage(
-          transactions.manager,
-          groupId,
-          message,
-          failure.reason,
-          `${failure.error}; dead letter: ${errorText(error)}`,
-        ),
-      );
-      metrics.deadLettered(labels);
-      return 'skipped';
-    }
-  }
-
-  /** Every dead-letter series this consumer can produce exists from zero, so alerts see the first one. */
-  private expectDeadLetters(): void {
-    const { topics, metrics } = this.config;
-    for (const topic of topics) {
-      metrics.expectDeadLetters({ topic, eventType: 'unknown', compensation: false });
-    }
-    for (const [type, { topic }] of this.gate.events) {
-      if (topics.includes(topic)) {
-        metrics.expectDeadLetters({
-          topic,
-          eventType: type,
-          compensation: isCompensation(this.getHandlers().get(type)),
-        });
-      }
-    }
   }
 
   private async purgeInbox(): Promise<void> {
