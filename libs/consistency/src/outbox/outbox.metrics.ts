@@ -4,6 +4,7 @@ import { OutboxStore } from './outbox.store';
 /** Prometheus view of the outbox: backlog, its age, throughput, failures and parked rows. */
 export class OutboxMetrics {
   readonly published: Counter;
+  readonly publishedAfterCommit: Counter;
   readonly failures: Counter;
   readonly rejections: Counter;
   readonly splitRequests: Counter;
@@ -45,6 +46,11 @@ export class OutboxMetrics {
       name: 'outbox_published_total',
       help: 'Events published by this relay (rate() gives events per second)',
       labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.publishedAfterCommit = new Counter({
+      name: 'outbox_published_after_commit_total',
+      help: 'Of the published events, those the committing process sent itself right after the commit (no relay round)',
       registers: [registry],
     });
     this.failures = new Counter({

@@ -6,6 +6,11 @@ import { REQUEST_FRAMING_ALLOWANCE_BYTES } from './produce-requests';
 export interface OutboxOptions {
   /** Whether this process runs a relay; writers may leave publishing to other instances. */
   relayEnabled: boolean;
+  /**
+   * The process that commits outbox rows sends them itself right after the commit (when its relay
+   * runs and the broker answers); the relays' rounds take the rest.
+   */
+  publishAfterCommit: boolean;
   /** Rows claimed and published per round trip. */
   batchSize: number;
   /** Drain loops per relay, each with its own lanes and producer. */
@@ -28,6 +33,10 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
   const clean = validateEnv(
     {
       OUTBOX_RELAY_ENABLED: bool({ default: true, desc: 'run the outbox relay in this process' }),
+      OUTBOX_PUBLISH_AFTER_COMMIT: bool({
+        default: true,
+        desc: "send a transaction's rows right after its commit, without waiting for a relay round",
+      }),
       OUTBOX_BATCH_SIZE: positiveInt({ default: 500, desc: 'rows per relay round trip' }),
       OUTBOX_RELAY_CONCURRENCY: positiveInt({ default: 3, desc: 'drain loops per relay' }),
       OUTBOX_POLL_INTERVAL_MS: positiveInt({ default: 1000, desc: 'fallback poll interval' }),
@@ -53,6 +62,7 @@ export function loadOutboxOptions(env: NodeJS.ProcessEnv = process.env): OutboxO
   }
   return {
     relayEnabled: clean.OUTBOX_RELAY_ENABLED,
+    publishAfterCommit: clean.OUTBOX_PUBLISH_AFTER_COMMIT,
     batchSize: clean.OUTBOX_BATCH_SIZE,
     concurrency: clean.OUTBOX_RELAY_CONCURRENCY,
     pollIntervalMs: clean.OUTBOX_POLL_INTERVAL_MS,

@@ -39,6 +39,11 @@ export class OutboxRelay {
   private unsubscribe?: () => void;
   /** Set while rounds fail to reach the broker; cleared by the next round that does. */
   private brokerTrouble?: string;
+  /** Sends the rows writers of this process held for it, right after their commits. */
+  private readonly afterCommit: RelayWorker;
+  private committedRows: PendingOutboxRow[] = [];
+  private sendingCommitted?: Promise<void>;
+  private withdrawPublisher?: () => void;
 
   constructor(
     kafka: Kafka,
@@ -50,6 +55,7 @@ export class OutboxRelay {
     private readonly faults: FaultInjector,
   ) {
     this.workers = Array.from({ length: options.concurrency }, () => new RelayWorker(kafka, options.maxRequestBytes));
+    this.afterCommit = new RelayWorker(kafka, options.maxRequestBytes);
     this.limits = { rows: options.batchSize, bytes: options.maxRequestBytes * REQUESTS_PER_CLAIM };
   }
 
@@ -63,6 +69,13 @@ export class OutboxRelay {
       this.notifier.notify();
     });
     void this.notifier.listen(() => this.committed());
+    if (this.options.publishAfterCommit) {
+      this.withdrawPublisher = this.signal.publishAfterCommit({
+        ready: () => this.running && this.brokerTrouble === undefined,
+        publish: (rows) => this.publishCommitted(rows),
+      });
+      void this.afterCommit.connect();
+    }
     for (const worker of this.workers) {
       void worker.connect();
     }
@@ -83,14 +96,15 @@ export class OutboxRelay {
     }
     this.running = false;
     this.unsubscribe?.();
+    this.withdrawPublisher?.();
     clearInterval(this.purgeTimer);
     this.wakeAll();
-    await Promise.all(this.loops);
+    await Promise.all([...this.loops, this.sendingCommitted]);
     if (flushForMs > 0) {
       await this.flush(Date.now() + flushForMs);
     }
     await this.notifier.close();
-    await Promise.all(this.workers.map((worker) => worker.disconnect()));
+    await Promise.all([...this.workers, this.afterCommit].map((worker) => worker.disconnect()));
   }
 
   /** Why the relay cannot publish (the broker does not take its rounds), or undefined. */
@@ -170,6 +184,54 @@ export class OutboxRelay {
       throw round.failed.error;
     }
     return { published: round.published.length, full: round.full };
+  }
+
+  /**
+   * Rows a writer of this process committed and held for it: they go out at once, together with any
+   * that commit while a send is in flight, and are marked in one statement. What the broker did not
+   * take is let go to the relay's rounds (which count refusals and park) and the rounds are woken.
+   */
+  private publishCommitted(rows: PendingOutboxRow[]): void {
+    this.committedRows.push(...rows);
+    // On the next turn of the event loop: the committing request answers first, and commits of the
+    // same turn share the send.
+    this.sendingCommitted ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.sendCommitted())
+      .finally(() => (this.sendingCommitted = undefined));
+  }
+
+  private async sendCommitted(): Promise<void> {
+    while (this.committedRows.length > 0) {
+      const rows = this.committedRows;
+      this.committedRows = [];
+      let published: PendingOutboxRow[] = [];
+      try {
+        await this.faults.hit('outbox.after-commit-before-publish');
+        const report = await this.afterCommit.send(rows);
+        published = report.published;
+        await this.faults.hit('outbox.after-publish-before-mark');
+        await this.store.markPublished(published);
+        this.observe({ published, rejected: [], splitRequests: report.splitRequests });
+        this.metrics.publishedAfterCommit.inc(published.length);
+        if (report.failed) {
+          this.brokerTrouble = `publishing fails: ${errorText(report.failed.error)}`;
+        }
+      } catch (error) {
+        this.logger.warn(`publishing right after commit failed; the relay takes the rows over: ${errorText(error)}`);
+        published = [];
+      }
+      const left = rows.filter((row) => !published.includes(row));
+      if (left.length > 0) {
+        await this.store
+          .release(left)
+          .catch((error: unknown) =>
+            this.logger.warn(
+              `letting go of ${left.length} held rows failed; they go when their hold lapses: ${errorText(error)}`,
+            ),
+          );
+        this.wake();
+      }
+    }
   }
 
   /** Deletes published rows older than the retention window; returns how many. */

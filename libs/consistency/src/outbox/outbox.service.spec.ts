@@ -12,7 +12,18 @@ function fakeTransaction() {
   const beforeCommit: Array<() => Promise<void>> = [];
   const afterCommit: Array<() => void> = [];
   const connection = {
-    query: ({ text, values }: { text: string; values: unknown[] }) => Promise.resolve(queries.push([text, values])),
+    query: ({ text, values }: { text: string; values: unknown[] }) => {
+      queries.push([text, values]);
+      const [eventIds, , , , , , , held] = values as [string[], ...unknown[]];
+      return Promise.resolve({
+        rows: eventIds.map((eventId, index) => ({
+          id: String(index + 1),
+          event_id: eventId,
+          created_at: new Date(),
+          held,
+        })),
+      });
+    },
   };
   const manager = { queryRunner: { connect: () => Promise.resolve(connection) } };
   const host = {
@@ -83,5 +94,48 @@ describe('OutboxService', () => {
     const service = new OutboxService(host, options, new OutboxSignal());
     await expect(service.enqueue(event as Parameters<OutboxService['enqueue']>[0])).rejects.toThrow(InvalidEventError);
     expect(queries).toHaveLength(0);
+  });
+
+  it("when this process's relay sends committed rows itself, then the rows are held for it, handed over after commit in order, and no relay is woken", async () => {
+    const { host, queries, commit } = fakeTransaction();
+    const signal = new OutboxSignal();
+    let woken = 0;
+    signal.onCommitted(() => (woken += 1));
+    const handed: string[][] = [];
+    signal.publishAfterCommit({ ready: () => true, publish: (rows) => handed.push(rows.map((row) => row.eventId)) });
+    const service = new OutboxService(host, options, signal);
+    const first = await service.enqueue({
+      type: 'inventory.rejected',
+      orderId: randomUUID(),
+      payload: { reason: 'a' },
+    });
+    const second = await service.enqueue({
+      type: 'inventory.rejected',
+      orderId: randomUUID(),
+      payload: { reason: 'b' },
+    });
+    expect(handed).toEqual([]);
+    await commit();
+    expect(queries[0][1]).toContain(true);
+    expect(handed).toEqual([[first.id, second.id]]);
+    expect(woken).toBe(0);
+  });
+
+  it('when the relay is not ready (the broker is in trouble), then nothing is held and the relays are woken', async () => {
+    const { host, queries, commit } = fakeTransaction();
+    const signal = new OutboxSignal();
+    let woken = 0;
+    signal.onCommitted(() => (woken += 1));
+    const handed: unknown[] = [];
+    signal.publishAfterCommit({ ready: () => false, publish: (rows) => handed.push(rows) });
+    await new OutboxService(host, options, signal).enqueue({
+      type: 'inventory.rejected',
+      orderId: randomUUID(),
+      payload: { reason: 'a' },
+    });
+    await commit();
+    expect(queries[0][1]).toContain(false);
+    expect(handed).toEqual([]);
+    expect(woken).toBe(1);
   });
 });

@@ -14,7 +14,13 @@ import { SpanKind, startSpan } from '../platform/tracing';
 import { OutboxSignal } from './outbox-signal';
 import { prepared } from '../platform/database/prepared';
 
-/** Where business code puts the events its transaction announces; the relay alone publishes them. */
+/**
+ * How long a row written for this process's relay to send right after commit is kept from the other
+ * relays: far longer than a send takes, short enough that a crash delays its events only briefly.
+ */
+const COMMITTED_ROW_HOLD_MS = 5000;
+
+/** Where business code puts the events its transaction announces; relays alone publish them. */
 @Injectable()
 export class OutboxService {
   private readonly wakeRelays = () => this.signal.committed();
@@ -81,14 +87,29 @@ export class OutboxService {
       );
     }
     this.buffered.add(message);
-    this.transactions.afterCommit(this.wakeRelays);
   }
 
+  /**
+   * One statement for the rows of a transaction. When this process's relay sends committed rows
+   * itself, a row whose key has nothing unpublished before it is held for it (`retry_at` a few
+   * seconds ahead: other relays, and later rows of its key, leave it alone meanwhile) and handed
+   * over after the commit; the relays are woken only for the other rows. A holder that dies lets
+   * the hold lapse, and any relay publishes the row then.
+   */
   private async insert(rows: OutboxMessage[]): Promise<void> {
-    await prepared(
+    const hold = this.signal.publishesAfterCommit;
+    const { rows: written } = await prepared<{ id: string; event_id: string; created_at: Date; held: boolean }>(
       this.transactions.manager,
-      `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])`,
+      `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers, retry_at)
+       SELECT m.*, CASE WHEN $8 AND NOT EXISTS (
+           SELECT 1 FROM outbox o
+           WHERE o.lane = m.lane AND o.message_key = m.message_key AND o.status = 'PENDING'
+         ) AND NOT EXISTS (
+           SELECT 1 FROM outbox o WHERE o.message_key = m.message_key AND o.status = 'PARKED'
+         ) THEN clock_timestamp() + make_interval(secs => $9 / 1000.0) END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])
+         AS m(event_id, event_type, topic, message_key, lane, value, headers)
+       RETURNING id, event_id, created_at, retry_at IS NOT NULL AS held`,
       [
         rows.map((row) => row.eventId),
         rows.map((row) => row.eventType),
@@ -97,7 +118,26 @@ export class OutboxService {
         rows.map((row) => laneOf(row.key)),
         rows.map((row) => row.value),
         rows.map((row) => JSON.stringify(row.headers)),
+        hold,
+        COMMITTED_ROW_HOLD_MS,
       ],
     );
+    const byEventId = new Map(rows.map((row) => [row.eventId, row]));
+    const held = written
+      .filter((row) => row.held)
+      .map(({ id, event_id, created_at }) => ({
+        ...byEventId.get(event_id)!,
+        id,
+        createdAt: created_at,
+        rejections: 0,
+      }))
+      // In id order, which is the order the relay keeps for a key.
+      .sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+    if (held.length > 0) {
+      this.transactions.afterCommit(() => this.signal.committedHeld(held));
+    }
+    if (held.length < rows.length) {
+      this.transactions.afterCommit(this.wakeRelays);
+    }
   }
 }

@@ -185,15 +185,7 @@ export class OutboxStore {
   }
 
   private async record(runner: QueryRunner, { published, rejected, failed }: RoundResult): Promise<void> {
-    if (published.length > 0) {
-      await prepared(
-        runner,
-        this.deleteOnPublish
-          ? 'DELETE FROM outbox WHERE id = ANY($1::bigint[])'
-          : `UPDATE outbox SET status = 'PUBLISHED', published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
-        [published.map((row) => row.id)],
-      );
-    }
+    await this.markPublished(published, runner);
     for (const rejection of rejected) {
       await this.recordRejection(runner, rejection);
     }
@@ -204,6 +196,38 @@ export class OutboxStore {
         runner,
       );
     }
+  }
+
+  /** Marks rows the broker acknowledged (or deletes them, when published rows are not kept). */
+  async markPublished(rows: PendingOutboxRow[], runner?: QueryRunner): Promise<void> {
+    if (rows.length === 0) {
+      return;
+    }
+    const on = runner ?? this.dataSource.createQueryRunner();
+    try {
+      await prepared(
+        on,
+        this.deleteOnPublish
+          ? 'DELETE FROM outbox WHERE id = ANY($1::bigint[])'
+          : `UPDATE outbox SET status = 'PUBLISHED', published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
+        [rows.map((row) => row.id)],
+      );
+    } finally {
+      if (!runner) {
+        await on.release();
+      }
+    }
+  }
+
+  /**
+   * Lets go of rows a writer held for its own relay that could not send them: they are sendable at
+   * once, for any relay's next round (which counts refusals and parks, as for every row).
+   */
+  async release(rows: PendingOutboxRow[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox SET retry_at = NULL WHERE id = ANY($1::bigint[]) AND status = 'PENDING' AND rejections = 0`,
+      [rows.map((row) => row.id)],
+    );
   }
 
   /** Counts a refusal; parks the row, or lets it (and its key) rest until `retry_at`. */
