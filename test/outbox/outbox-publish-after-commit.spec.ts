@@ -61,11 +61,18 @@ describe('outbox rows published by the committing process (OUTBOX_PUBLISH_AFTER_
     expect(reader.messages.filter((m) => ids.includes(m.headers['event-id']))).toHaveLength(ids.length);
   }
 
-  it('when transactions commit events, then the committing process sends each right after its commit, once, and marks it', async () => {
+  it('when transactions commit events into free lanes, then the committing process sends each right after its commit, once, and marks it', async () => {
+    // Keys of 30 different lanes: a row is held only while nothing is pending in its lane.
+    const byLane = new Map<number, string>();
+    while (byLane.size < 30) {
+      const key = `key-${randomUUID()}`;
+      byLane.set(laneOf(key), key);
+    }
     const before = await afterCommitCount();
     const ids: string[] = [];
-    for (let seq = 1; seq <= 30; seq++) {
-      ids.push(await outbox.widgets.create(topic, `key-${randomUUID()}`, seq));
+    let seq = 0;
+    for (const key of byLane.values()) {
+      ids.push(await outbox.widgets.create(topic, key, ++seq));
     }
     await published(ids);
     // Relay rounds never count here: what they send is not held, and held rows are not theirs to claim.
@@ -86,7 +93,7 @@ describe('outbox rows published by the committing process (OUTBOX_PUBLISH_AFTER_
     }
   });
 
-  it('when an earlier row of the key is still unpublished, then the new row is not held and goes out after it, through the relay', async () => {
+  it('when an earlier row of the key is still unpublished, then the new row is not held and goes out after it, through a relay round', async () => {
     const key = `behind-${randomUUID()}`;
     const earlier = randomUUID();
     // An earlier event of the key, resting after a refusal (as the relay leaves one): not sendable yet.

@@ -200,37 +200,60 @@ export class OutboxRelay {
       .finally(() => (this.sendingCommitted = undefined));
   }
 
+  /** Sends batch after batch, each marked before the next goes: the rows of one batch are all it holds of their lanes. */
   private async sendCommitted(): Promise<void> {
     while (this.committedRows.length > 0) {
       const rows = this.committedRows;
       this.committedRows = [];
-      let published: PendingOutboxRow[] = [];
+      const commitsBefore = this.commits;
+      let report: SendReport | undefined;
       try {
         await this.faults.hit('outbox.after-commit-before-publish');
-        const report = await this.afterCommit.send(rows);
-        published = report.published;
-        await this.faults.hit('outbox.after-publish-before-mark');
-        await this.store.markPublished(published);
-        this.observe({ published, rejected: [], splitRequests: report.splitRequests });
-        this.metrics.publishedAfterCommit.inc(published.length);
-        if (report.failed) {
-          this.brokerTrouble = `publishing fails: ${errorText(report.failed.error)}`;
-        }
+        report = await this.afterCommit.send(rows);
       } catch (error) {
         this.logger.warn(`publishing right after commit failed; the relay takes the rows over: ${errorText(error)}`);
-        published = [];
       }
-      const left = rows.filter((row) => !published.includes(row));
-      if (left.length > 0) {
-        await this.store
-          .release(left)
-          .catch((error: unknown) =>
-            this.logger.warn(
-              `letting go of ${left.length} held rows failed; they go when their hold lapses: ${errorText(error)}`,
-            ),
-          );
-        this.wake();
+      await this.settleCommitted(rows, report, commitsBefore);
+    }
+  }
+
+  /** Marks what the broker took; lets the rest go to the relay's rounds, and wakes them when they may have work. */
+  private async settleCommitted(
+    rows: PendingOutboxRow[],
+    report: SendReport | undefined,
+    commitsBefore: number,
+  ): Promise<void> {
+    let published: PendingOutboxRow[] = [];
+    if (report) {
+      if (report.failed) {
+        this.brokerTrouble = `publishing fails: ${errorText(report.failed.error)}`;
       }
+      try {
+        await this.faults.hit('outbox.after-publish-before-mark');
+        await this.store.markPublished(report.published);
+        published = report.published;
+        this.observe({ published, rejected: [], splitRequests: report.splitRequests });
+        this.metrics.publishedAfterCommit.inc(published.length);
+      } catch (error) {
+        this.logger.warn(
+          `marking rows sent right after commit failed; the relay sends them again: ${errorText(error)}`,
+        );
+      }
+    }
+    const sent = new Set(published);
+    const left = rows.filter((row) => !sent.has(row));
+    if (left.length > 0) {
+      await this.store
+        .release(left)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `letting go of ${left.length} held rows failed; they go when their hold lapses: ${errorText(error)}`,
+          ),
+        );
+    }
+    // Rows committed for the rounds meanwhile may have waited behind these (same key): a round now finds them.
+    if (left.length > 0 || this.commits !== commitsBefore) {
+      this.wake();
     }
   }
 

@@ -91,10 +91,12 @@ export class OutboxService {
 
   /**
    * One statement for the rows of a transaction. When this process's relay sends committed rows
-   * itself, a row whose key has nothing unpublished before it is held for it (`retry_at` a few
-   * seconds ahead: other relays, and later rows of its key, leave it alone meanwhile) and handed
-   * over after the commit; the relays are woken only for the other rows. A holder that dies lets
-   * the hold lapse, and any relay publishes the row then.
+   * itself, a row is held for it (`retry_at` a few seconds ahead: other relays, and later rows of its
+   * key, leave it alone meanwhile) and handed over after the commit when nothing is pending in its
+   * lane — so nothing of its key is, and one probe of the lane's index tells — and no row of its key
+   * is parked. The relays are woken only for the other rows; under load, when lanes hold pending
+   * rows, their rounds take over and batch. A holder that dies lets the hold lapse, and any relay
+   * publishes the row then.
    */
   private async insert(rows: OutboxMessage[]): Promise<void> {
     const hold = this.signal.publishesAfterCommit;
@@ -102,8 +104,7 @@ export class OutboxService {
       this.transactions.manager,
       `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers, retry_at)
        SELECT m.*, CASE WHEN $8 AND NOT EXISTS (
-           SELECT 1 FROM outbox o
-           WHERE o.lane = m.lane AND o.message_key = m.message_key AND o.status = 'PENDING'
+           SELECT 1 FROM outbox o WHERE o.lane = m.lane AND o.status = 'PENDING'
          ) AND NOT EXISTS (
            SELECT 1 FROM outbox o WHERE o.message_key = m.message_key AND o.status = 'PARKED'
          ) THEN clock_timestamp() + make_interval(secs => $9 / 1000.0) END
