@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { AsyncResource } from 'node:async_hooks';
 import { Kafka } from 'kafkajs';
 import { errorText } from '../platform/errors/error-text';
 import { FaultInjector } from '../faults/fault-points';
@@ -43,6 +44,11 @@ export class OutboxRelay {
   private readonly afterCommit: RelayWorker;
   private committedRows: PendingOutboxRow[] = [];
   private sendingCommitted?: Promise<void>;
+  /**
+   * The relay's own async context, taken when it is built: a batch carries rows of many requests, so
+   * its logs and spans must not belong to whichever request committed first.
+   */
+  private readonly scope = new AsyncResource('OutboxRelay.afterCommit');
   private withdrawPublisher?: () => void;
 
   constructor(
@@ -195,8 +201,8 @@ export class OutboxRelay {
     this.committedRows.push(...rows);
     // On the next turn of the event loop: the committing request answers first, and commits of the
     // same turn share the send.
-    this.sendingCommitted ??= new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.sendCommitted())
+    this.sendingCommitted ??= this.scope
+      .runInAsyncScope(() => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.sendCommitted()))
       .finally(() => (this.sendingCommitted = undefined));
   }
 
