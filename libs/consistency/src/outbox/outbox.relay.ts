@@ -206,7 +206,7 @@ export class OutboxRelay {
       .finally(() => (this.sendingCommitted = undefined));
   }
 
-  /** Sends batch after batch, each marked before the next goes: the rows of one batch are all it holds of their lanes. */
+  /** Sends batch after batch, each one marked (or let go) before the next is sent. */
   private async sendCommitted(): Promise<void> {
     while (this.committedRows.length > 0) {
       const rows = this.committedRows;

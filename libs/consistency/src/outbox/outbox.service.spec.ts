@@ -40,25 +40,35 @@ function fakeTransaction() {
   return { host, queries, commit };
 }
 
+const rejected = (reason: string) => ({
+  type: 'inventory.rejected' as const,
+  orderId: randomUUID(),
+  payload: { reason },
+});
+
+/** A signal that counts relay wake-ups and, given `ready`, records the rows handed to this process's relay. */
+function watchedSignal(ready?: boolean) {
+  const signal = new OutboxSignal();
+  const seen = { woken: 0, handed: [] as string[][] };
+  signal.onCommitted(() => (seen.woken += 1));
+  if (ready !== undefined) {
+    signal.publishAfterCommit({
+      ready: () => ready,
+      publish: (rows) => seen.handed.push(rows.map((row) => row.eventId)),
+    });
+  }
+  return { signal, seen };
+}
+
 describe('OutboxService', () => {
   const options = loadOutboxOptions({ OUTBOX_MAX_MESSAGE_BYTES: '2000' });
 
   it('when events are enqueued, then their rows go in one INSERT before commit, in order, and relays are woken after it', async () => {
     const { host, queries, commit } = fakeTransaction();
-    const signal = new OutboxSignal();
-    let woken = 0;
-    signal.onCommitted(() => (woken += 1));
+    const { signal, seen } = watchedSignal();
     const service = new OutboxService(host, options, signal);
-    const first = await service.enqueue({
-      type: 'inventory.rejected',
-      orderId: randomUUID(),
-      payload: { reason: 'a' },
-    });
-    const second = await service.enqueue({
-      type: 'inventory.rejected',
-      orderId: randomUUID(),
-      payload: { reason: 'b' },
-    });
+    const first = await service.enqueue(rejected('a'));
+    const second = await service.enqueue(rejected('b'));
     expect(queries).toHaveLength(0);
     await commit();
     expect(queries).toHaveLength(1);
@@ -66,7 +76,7 @@ describe('OutboxService', () => {
     expect(eventIds).toEqual([first.id, second.id]);
     expect(types).toEqual(['inventory.rejected', 'inventory.rejected']);
     expect(topics).toEqual(['inventory.events', 'inventory.events']);
-    expect(woken).toBe(1);
+    expect(seen.woken).toBe(1);
   });
 
   it('when an event exceeds OUTBOX_MAX_MESSAGE_BYTES, then enqueue rejects it and writes nothing', async () => {
@@ -98,44 +108,24 @@ describe('OutboxService', () => {
 
   it("when this process's relay sends committed rows itself, then the rows are held for it, handed over after commit in order, and no relay is woken", async () => {
     const { host, queries, commit } = fakeTransaction();
-    const signal = new OutboxSignal();
-    let woken = 0;
-    signal.onCommitted(() => (woken += 1));
-    const handed: string[][] = [];
-    signal.publishAfterCommit({ ready: () => true, publish: (rows) => handed.push(rows.map((row) => row.eventId)) });
+    const { signal, seen } = watchedSignal(true);
     const service = new OutboxService(host, options, signal);
-    const first = await service.enqueue({
-      type: 'inventory.rejected',
-      orderId: randomUUID(),
-      payload: { reason: 'a' },
-    });
-    const second = await service.enqueue({
-      type: 'inventory.rejected',
-      orderId: randomUUID(),
-      payload: { reason: 'b' },
-    });
-    expect(handed).toEqual([]);
+    const first = await service.enqueue(rejected('a'));
+    const second = await service.enqueue(rejected('b'));
+    expect(seen.handed).toEqual([]);
     await commit();
     expect(queries[0][1]).toContain(true);
-    expect(handed).toEqual([[first.id, second.id]]);
-    expect(woken).toBe(0);
+    expect(seen.handed).toEqual([[first.id, second.id]]);
+    expect(seen.woken).toBe(0);
   });
 
   it('when the relay is not ready (the broker is in trouble), then nothing is held and the relays are woken', async () => {
     const { host, queries, commit } = fakeTransaction();
-    const signal = new OutboxSignal();
-    let woken = 0;
-    signal.onCommitted(() => (woken += 1));
-    const handed: unknown[] = [];
-    signal.publishAfterCommit({ ready: () => false, publish: (rows) => handed.push(rows) });
-    await new OutboxService(host, options, signal).enqueue({
-      type: 'inventory.rejected',
-      orderId: randomUUID(),
-      payload: { reason: 'a' },
-    });
+    const { signal, seen } = watchedSignal(false);
+    await new OutboxService(host, options, signal).enqueue(rejected('a'));
     await commit();
     expect(queries[0][1]).toContain(false);
-    expect(handed).toEqual([]);
-    expect(woken).toBe(1);
+    expect(seen.handed).toEqual([]);
+    expect(seen.woken).toBe(1);
   });
 });
