@@ -1,32 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { EventTooLargeError } from '@app/consistency/tools';
 import { waitFor } from '../../scripts/infra/run-command';
-import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
-import { createTestDatabase } from '../../scripts/harness/test-database';
+import { OutboxTestApp } from '../../scripts/harness/outbox-app';
+import { OutboxSuite } from '../support/outbox-suite';
 import { TopicReader } from '../../scripts/kafka/topic-reader';
-import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('outbox: state change and event commit together', () => {
-  const infra = testInfra();
-  const topic = `outbox-atomicity-${randomUUID()}`;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const suite = new OutboxSuite('atomicity');
+  const { topic } = suite;
   let outbox: OutboxTestApp;
   let reader: TopicReader;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(infra.adminUrl, 'outbox_atomicity');
-    await createTopic(infra.kafkaBrokers, topic);
-    outbox = await startOutboxApp(database.url, infra.kafkaBrokers);
-    reader = await new TopicReader(infra.kafkaBrokers, topic).start();
-  });
+  beforeAll(async () => ({ outbox, reader } = await suite.start()));
 
-  afterAll(async () => {
-    await reader?.stop();
-    await outbox?.app.close();
-    await database?.drop();
-    await deleteTopic(infra.kafkaBrokers, topic);
-  });
+  afterAll(() => suite.stop());
 
   async function count(table: 'widgets' | 'outbox'): Promise<number> {
     const [row] = await outbox.dataSource.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${table}`);

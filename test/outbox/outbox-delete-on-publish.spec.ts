@@ -1,31 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { waitFor } from '../../scripts/infra/run-command';
-import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
-import { createTestDatabase } from '../../scripts/harness/test-database';
+import { OutboxTestApp } from '../../scripts/harness/outbox-app';
+import { OutboxSuite } from '../support/outbox-suite';
 import { TopicReader } from '../../scripts/kafka/topic-reader';
-import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 describe('outbox without retention (OUTBOX_RETENTION_HOURS=0)', () => {
-  const infra = testInfra();
-  const topic = `outbox-delete-${randomUUID()}`;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const suite = new OutboxSuite('delete', { OUTBOX_RETENTION_HOURS: '0' });
+  const { topic } = suite;
   let outbox: OutboxTestApp;
   let reader: TopicReader;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(infra.adminUrl, 'outbox_delete');
-    await createTopic(infra.kafkaBrokers, topic);
-    outbox = await startOutboxApp(database.url, infra.kafkaBrokers, { OUTBOX_RETENTION_HOURS: '0' });
-    reader = await new TopicReader(infra.kafkaBrokers, topic).start();
-  });
+  beforeAll(async () => ({ outbox, reader } = await suite.start()));
 
-  afterAll(async () => {
-    await reader?.stop();
-    await outbox?.app.close();
-    await database?.drop();
-    await deleteTopic(infra.kafkaBrokers, topic);
-  });
+  afterAll(() => suite.stop());
 
   it('when events are published, then each reaches the topic once, in order per key, and its row is deleted', async () => {
     const ids: string[] = [];

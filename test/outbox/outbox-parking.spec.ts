@@ -5,11 +5,9 @@ import { METRICS_REGISTRY } from '@app/consistency';
 import { laneOf, OutboxStore } from '@app/consistency/tools';
 import { REPO_ROOT } from '../../scripts/infra/layout';
 import { runCommand, waitFor } from '../../scripts/infra/run-command';
-import { testInfra } from '../support/infra-env';
-import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
-import { createTestDatabase } from '../../scripts/harness/test-database';
+import { OutboxTestApp } from '../../scripts/harness/outbox-app';
+import { OutboxSuite } from '../support/outbox-suite';
 import { ReadMessage, TopicReader } from '../../scripts/kafka/topic-reader';
-import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 
 /** Small enough that the large events below are refused by the topic, large enough for the small ones. */
 const TOPIC_MAX_MESSAGE_BYTES = 20_000;
@@ -32,32 +30,28 @@ function keyInLane(prefix: string, key: string, sameLane: boolean): string {
  * operator retries them.
  */
 describe('outbox relay: rows the broker keeps refusing are parked', () => {
-  const infra = testInfra();
-  const topic = `outbox-parking-${randomUUID()}`;
+  const suite = new OutboxSuite(
+    'parking',
+    { OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS) },
+    { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) },
+  );
+  const { infra, topic } = suite;
   const kafka = new Kafka({ clientId: 'outbox-parking-test', brokers: infra.kafkaBrokers, logLevel: logLevel.NOTHING });
   const parkedKey = 'parked-key';
   const laneMate = keyInLane('lane-mate', parkedKey, true);
   const otherLane = keyInLane('other-lane', parkedKey, false);
   const cliKey = 'cli-key';
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let databaseUrl: string;
   let outbox: OutboxTestApp;
   let store: OutboxStore;
   let reader: TopicReader;
 
   beforeAll(async () => {
-    database = await createTestDatabase(infra.adminUrl, 'outbox_parking');
-    await createTopic(infra.kafkaBrokers, topic, 3, { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) });
-    outbox = await startOutboxApp(database.url, infra.kafkaBrokers, { OUTBOX_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
+    ({ outbox, reader, databaseUrl } = await suite.start());
     store = new OutboxStore(outbox.dataSource);
-    reader = await new TopicReader(infra.kafkaBrokers, topic).start();
   });
 
-  afterAll(async () => {
-    await reader?.stop();
-    await outbox?.app.close();
-    await database?.drop();
-    await deleteTopic(infra.kafkaBrokers, topic);
-  });
+  afterAll(() => suite.stop());
 
   /** Sequence numbers of `key` in the order first delivered: a split request may deliver a row twice. */
   function delivered(key: string, messages: ReadMessage[] = reader.messages): number[] {
@@ -94,7 +88,7 @@ describe('outbox relay: rows the broker keeps refusing are parked', () => {
   const outboxCli = (...args: string[]) =>
     runCommand('npm', ['run', '--silent', 'outbox', '--', ...args], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ORDER_DATABASE_URL: database.url },
+      env: { ...process.env, ORDER_DATABASE_URL: databaseUrl },
     });
 
   let parkedEventId: string;

@@ -2,34 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '@app/consistency';
 import { laneOf } from '@app/consistency/tools';
-import { testInfra } from '../support/infra-env';
 import { metricValue } from '../support/metrics';
-import { OutboxTestApp, startOutboxApp } from '../../scripts/harness/outbox-app';
-import { createTestDatabase } from '../../scripts/harness/test-database';
+import { OutboxTestApp } from '../../scripts/harness/outbox-app';
+import { OutboxSuite } from '../support/outbox-suite';
 import { TopicReader } from '../../scripts/kafka/topic-reader';
-import { createTopic, deleteTopic } from '../../scripts/infra/topics';
 import { waitFor } from '../../scripts/infra/run-command';
 
 describe('outbox rows published by the committing process (OUTBOX_PUBLISH_AFTER_COMMIT)', () => {
-  const infra = testInfra();
-  const topic = `outbox-after-commit-${randomUUID()}`;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const suite = new OutboxSuite('after_commit', { OUTBOX_POLL_INTERVAL_MS: '200' });
+  const { topic } = suite;
   let outbox: OutboxTestApp;
   let reader: TopicReader;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(infra.adminUrl, 'outbox_after_commit');
-    await createTopic(infra.kafkaBrokers, topic);
-    outbox = await startOutboxApp(database.url, infra.kafkaBrokers, { OUTBOX_POLL_INTERVAL_MS: '200' });
-    reader = await new TopicReader(infra.kafkaBrokers, topic).start();
-  });
+  beforeAll(async () => ({ outbox, reader } = await suite.start()));
 
-  afterAll(async () => {
-    await reader?.stop();
-    await outbox?.app.close();
-    await database?.drop();
-    await deleteTopic(infra.kafkaBrokers, topic);
-  });
+  afterAll(() => suite.stop());
 
   const afterCommitCount = async () =>
     metricValue(

@@ -90,11 +90,11 @@ export class StockRepository {
 
   /**
    * The units of an order's RESERVED reservation left the warehouse: in one statement the reservation
-   * becomes COMMITTED and its units stop being reserved, never to come back. False when it was not
-   * RESERVED (settled already: nothing moves).
+   * becomes COMMITTED and its units stop being reserved, never to come back. A reservation that was
+   * not RESERVED (settled already) moves nothing.
    */
-  async ship(orderId: string): Promise<boolean> {
-    const { rowCount } = await this.transactions.prepared(
+  async ship(orderId: string): Promise<void> {
+    await this.transactions.prepared(
       `WITH committed AS (
          UPDATE reservations SET status = 'COMMITTED', updated_at = now()
          WHERE order_id = $1 AND status = 'RESERVED' RETURNING order_id
@@ -104,6 +104,5 @@ export class StockRepository {
        WHERE s.sku = l.sku`,
       [orderId],
     );
-    return (rowCount ?? 0) > 0;
   }
 }

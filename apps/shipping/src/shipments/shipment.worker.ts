@@ -131,7 +131,7 @@ export class ShipmentWorker implements OnApplicationBootstrap, OnModuleDestroy {
       });
     } catch (error) {
       // The leases could not be asked for or released; the claims lapse and bring the shipments back.
-      this.logger.warn(`working on ${claimed.length} shipments failed: ${(error as Error).message}`);
+      this.logger.warn(`working on ${claimed.length} shipments failed: ${errorText(error)}`);
     }
   }
 
