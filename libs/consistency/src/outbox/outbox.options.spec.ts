@@ -39,4 +39,12 @@ describe('loadOutboxOptions', () => {
     expect(loadOutboxOptions({ OUTBOX_RETENTION_HOURS: '0' }).retentionHours).toBe(0);
     expect(loadOutboxOptions({ OUTBOX_RETENTION_HOURS: '0.5' }).retentionHours).toBe(0.5);
   });
+
+  it('when OUTBOX_PUBLISH_AFTER_COMMIT is not a boolean, then it is named; unset, the committing process publishes', () => {
+    expect(() => loadOutboxOptions({ OUTBOX_PUBLISH_AFTER_COMMIT: 'sometimes' })).toThrow(
+      /OUTBOX_PUBLISH_AFTER_COMMIT is invalid/,
+    );
+    expect(loadOutboxOptions({}).publishAfterCommit).toBe(true);
+    expect(loadOutboxOptions({ OUTBOX_PUBLISH_AFTER_COMMIT: 'false' }).publishAfterCommit).toBe(false);
+  });
 });
