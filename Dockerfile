@@ -3,7 +3,9 @@
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
+# patches/ fixes dependencies' bugs that upstream has not released (applied by npm ci's postinstall).
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci
 COPY nest-cli.json tsconfig.json ./
 COPY apps ./apps

@@ -47,11 +47,11 @@ async function request<T>(method: string, url: string, body?: unknown, headers: 
   }
 }
 
-/** Follows an order with long polls: each answer comes when its status changes, so nothing polls. */
+/** Follows an order with long polls for its outcome: the answer comes when it is terminal, so nothing polls. */
 async function untilFinished(orderUrl: string, headers: Record<string, string>): Promise<OrderView> {
   const deadline = Date.now() + FINISH_WITHIN_MS;
   for (;;) {
-    const { status, body } = await request<OrderView>('GET', `${orderUrl}?wait=10s`, undefined, headers);
+    const { status, body } = await request<OrderView>('GET', `${orderUrl}?wait=10s&until=terminal`, undefined, headers);
     if (status !== 200) {
       throw new Error(`GET ${orderUrl} answered ${status}: ${JSON.stringify(body)}`);
     }

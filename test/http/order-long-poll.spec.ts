@@ -127,6 +127,17 @@ describe('GET /orders/:id?wait= (long poll)', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('when the client waits until terminal, then one request passes the intermediate statuses and answers with the outcome', async () => {
+    const orderId = await place(await seed(5));
+    const answer = await get(orderId, '?wait=20s&until=terminal');
+    expect(answer).toMatchObject({ status: 200, body: { orderId, status: 'COMPLETED' } });
+    // The intermediate status was committed before the outcome and did not end the wait.
+    expect(answer.body.saga.map(({ step, status }) => `${step} ${status}`)).toEqual(
+      expect.arrayContaining(['inventory RESERVED', 'shipping SCHEDULED']),
+    );
+    expect(answer.ms).toBeLessThan(10_000);
+  });
+
   it('when the order is already terminal, then the answer comes at once', async () => {
     const orderId = await place(await seed(1));
     const done = await waitFor(
@@ -143,7 +154,7 @@ describe('GET /orders/:id?wait= (long poll)', () => {
     expect(again.ms).toBeLessThan(5000);
   });
 
-  it('when wait is malformed or past 30s, then 400 says the rule; someone else’s or a missing order is 404 at once', async () => {
+  it('when wait is malformed or past 30s, or until is not change or terminal, then 400 says the rule; someone else’s or a missing order is 404 at once', async () => {
     const orderId = await place(await seed(1));
     for (const wait of ['5', '5m', '1.5s', '-1s', '31s', '30001ms', 'soon', '', '%205s', '5s%20']) {
       const answer = await get(orderId, `?wait=${wait}`);
@@ -155,6 +166,14 @@ describe('GET /orders/:id?wait= (long poll)', () => {
     }
     for (const query of ['?wait=1s&wait=2s', '?wait=5s%00']) {
       expect({ query, status: (await get(orderId, query)).status }).toEqual({ query, status: 400 });
+    }
+    for (const until of ['TERMINAL', 'done', '', 'terminal&until=change']) {
+      const answer = await get(orderId, `?wait=5s&until=${until}`);
+      expect({ until, status: answer.status, message: answer.body.message }).toEqual({
+        until,
+        status: 400,
+        message: 'until must be one of change, terminal',
+      });
     }
     const stranger = await get(orderId, '?wait=20s', { as: `stranger-${randomUUID()}` });
     expect(stranger).toMatchObject({ status: 404, body: { message: `order ${orderId} does not exist` } });

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ServiceLifecycle } from '@app/consistency';
 import type { LongPollOptions } from './long-poll.options';
-import { OrderWaiters } from './order-waiters';
+import { OrderWaiters, otherThan, terminal } from './order-waiters';
 
 const ORDER = '3f1c1f7e-8a59-4d52-9d7b-0d5c2f7a9e11';
 const OTHER = '9a4e0c55-2b1d-4f6a-8c3e-7d2b1a0f5e22';
@@ -36,7 +36,7 @@ describe('OrderWaiters', () => {
   it('when this instance commits another status, then the wait ends as changed', async () => {
     const { waiters } = setUp();
     const watch = waiters.watch(ORDER)!;
-    const waiting = watch.next('PENDING', 10_000, client().signal);
+    const waiting = watch.next(otherThan('PENDING'), 10_000, client().signal);
     waiters.changed(OTHER, 'COMPLETED');
     waiters.changed(ORDER, 'STOCK_RESERVED');
     await expect(waiting).resolves.toBe('changed');
@@ -46,7 +46,7 @@ describe('OrderWaiters', () => {
     const { waiters } = setUp();
     const watch = waiters.watch(ORDER)!;
     waiters.changed(ORDER, 'STOCK_RESERVED');
-    await expect(watch.next('PENDING', 10_000, client().signal)).resolves.toBe('changed');
+    await expect(watch.next(otherThan('PENDING'), 10_000, client().signal)).resolves.toBe('changed');
   });
 
   it('when only the status the request already saw is heard, then the wait runs until its time is up', async () => {
@@ -55,7 +55,7 @@ describe('OrderWaiters', () => {
     const watch = waiters.watch(ORDER)!;
     waiters.changed(ORDER, 'PENDING');
     let outcome: string | undefined;
-    void watch.next('PENDING', 5000, client().signal).then((result) => (outcome = result));
+    void watch.next(otherThan('PENDING'), 5000, client().signal).then((result) => (outcome = result));
     waiters.changed(ORDER, 'PENDING');
     await jest.advanceTimersByTimeAsync(4999);
     expect(outcome).toBeUndefined();
@@ -63,10 +63,30 @@ describe('OrderWaiters', () => {
     expect(outcome).toBe('expired');
   });
 
+  it('when the wait is for the outcome, then intermediate statuses pass it by and a terminal one ends it', async () => {
+    const { waiters } = setUp();
+    const watch = waiters.watch(ORDER)!;
+    waiters.changed(ORDER, 'STOCK_RESERVED');
+    let outcome: string | undefined;
+    const waiting = watch.next(terminal, 10_000, client().signal).then((result) => (outcome = result));
+    waiters.changed(ORDER, 'COMPENSATING');
+    await Promise.resolve();
+    expect(outcome).toBeUndefined();
+    waiters.changed(ORDER, 'CANCELLED');
+    await expect(waiting).resolves.toBe('changed');
+  });
+
+  it('when the outcome was heard before the wait for it, then the wait ends at once', async () => {
+    const { waiters } = setUp();
+    const watch = waiters.watch(ORDER)!;
+    waiters.changed(ORDER, 'COMPLETED');
+    await expect(watch.next(terminal, 10_000, client().signal)).resolves.toBe('changed');
+  });
+
   it('when the client goes away, then the wait ends as disconnected', async () => {
     const { waiters } = setUp();
     const gone = client();
-    const waiting = waiters.watch(ORDER)!.next('PENDING', 10_000, gone.signal);
+    const waiting = waiters.watch(ORDER)!.next(otherThan('PENDING'), 10_000, gone.signal);
     gone.abort();
     await expect(waiting).resolves.toBe('disconnected');
   });
@@ -86,11 +106,11 @@ describe('OrderWaiters', () => {
 
   it('when the service shuts down, then every wait ends at once and no new one starts', async () => {
     const { waiters } = setUp();
-    const waiting = waiters.watch(ORDER)!.next('PENDING', 10_000, client().signal);
+    const waiting = waiters.watch(ORDER)!.next(otherThan('PENDING'), 10_000, client().signal);
     const later = waiters.watch(OTHER)!;
     await waiters.onModuleDestroy();
     await expect(waiting).resolves.toBe('shutdown');
-    await expect(later.next('PENDING', 10_000, client().signal)).resolves.toBe('shutdown');
+    await expect(later.next(otherThan('PENDING'), 10_000, client().signal)).resolves.toBe('shutdown');
     expect(waiters.watch(ORDER)).toBeUndefined();
   });
 
@@ -100,8 +120,8 @@ describe('OrderWaiters', () => {
     waiters.onApplicationBootstrap();
     await jest.advanceTimersByTimeAsync(1000);
     expect(queries).toEqual([]);
-    const changed = waiters.watch(ORDER)!.next('PENDING', 10_000, client().signal);
-    const unchanged = waiters.watch(OTHER)!.next('PENDING', 10_000, client().signal);
+    const changed = waiters.watch(ORDER)!.next(otherThan('PENDING'), 10_000, client().signal);
+    const unchanged = waiters.watch(OTHER)!.next(otherThan('PENDING'), 10_000, client().signal);
     waiters.watch(ORDER);
     await jest.advanceTimersByTimeAsync(1000);
     expect(queries).toEqual([[ORDER, OTHER]]);
@@ -113,7 +133,7 @@ describe('OrderWaiters', () => {
   it('when shutdown begins, then held waits end at once, before the server drains its requests', async () => {
     const { waiters, lifecycle } = setUp();
     const watch = waiters.watch(ORDER);
-    const waiting = watch?.next('PENDING', 60_000, client().signal);
+    const waiting = watch?.next(otherThan('PENDING'), 60_000, client().signal);
     lifecycle.markDraining();
     await expect(waiting).resolves.toBe('shutdown');
     expect(waiters.watch(OTHER)).toBeUndefined();

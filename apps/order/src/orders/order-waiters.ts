@@ -5,27 +5,39 @@ import { DataSource } from 'typeorm';
 import { METRICS_REGISTRY, ServiceLifecycle } from '@app/consistency';
 import { LONG_POLL_OPTIONS } from './long-poll.options';
 import type { LongPollOptions } from './long-poll.options';
-import type { OrderStatus } from './order-status';
+import { OrderStatus, TERMINAL_STATUSES } from './order-status';
 
 const WAIT_OUTCOMES = ['changed', 'expired', 'disconnected', 'shutdown'] as const;
 
 /** How one wait of a long poll ended. */
 export type WaitOutcome = (typeof WAIT_OUTCOMES)[number];
 
-/** One request waiting for one order to change. */
+/** Whether a status is the one a wait is for. */
+export type StatusWanted = (status: OrderStatus) => boolean;
+
+/** Any status but the one the request saw. */
+export const otherThan =
+  (seen: OrderStatus): StatusWanted =>
+  (status) =>
+    status !== seen;
+
+/** The order's outcome. */
+export const terminal: StatusWanted = (status) => TERMINAL_STATUSES.includes(status);
+
+/** One request waiting for one order to reach a status it wants. */
 export class OrderWatch {
   /** The newest status heard of and not yet acted on. */
   private heard?: OrderStatus;
-  private baseline?: OrderStatus;
+  private wanted?: StatusWanted;
   private wake?: (outcome: WaitOutcome) => void;
   private ended = false;
 
   constructor(readonly orderId: string) {}
 
-  /** The order's status, just committed here or re-read; wakes a wait for any other status. */
+  /** The order's status, just committed here or re-read; wakes a wait that wants it. */
   hear(status: OrderStatus): void {
     this.heard = status;
-    if (this.baseline !== undefined && status !== this.baseline) {
+    if (this.wanted?.(status)) {
       this.wake?.('changed');
     }
   }
@@ -37,10 +49,10 @@ export class OrderWatch {
   }
 
   /**
-   * Waits until a status other than `baseline` is heard (heard before the call counts too), the
-   * time is up, the client goes away or the service stops.
+   * Waits until a wanted status is heard (heard before the call counts too), the time is up, the
+   * client goes away or the service stops.
    */
-  next(baseline: OrderStatus, timeoutMs: number, client: AbortSignal): Promise<WaitOutcome> {
+  next(wanted: StatusWanted, timeoutMs: number, client: AbortSignal): Promise<WaitOutcome> {
     const heard = this.heard;
     this.heard = undefined;
     if (this.ended) {
@@ -49,7 +61,7 @@ export class OrderWatch {
     if (client.aborted) {
       return Promise.resolve('disconnected');
     }
-    if (heard !== undefined && heard !== baseline) {
+    if (heard !== undefined && wanted(heard)) {
       return Promise.resolve('changed');
     }
     if (timeoutMs <= 0) {
@@ -60,14 +72,14 @@ export class OrderWatch {
         clearTimeout(timer);
         client.removeEventListener('abort', disconnected);
         this.wake = undefined;
-        this.baseline = undefined;
+        this.wanted = undefined;
         this.heard = undefined;
         resolve(outcome);
       };
       const disconnected = () => finish('disconnected');
       const timer = setTimeout(() => finish('expired'), timeoutMs);
       client.addEventListener('abort', disconnected, { once: true });
-      this.baseline = baseline;
+      this.wanted = wanted;
       this.wake = finish;
     });
   }

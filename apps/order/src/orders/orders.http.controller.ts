@@ -5,7 +5,8 @@ import { AdmissionControlled, CurrentPrincipal, Idempotent, Roles } from '@app/c
 import type { Principal } from '@app/consistency';
 import { OrdersService, OrderView } from './orders.service';
 import { PlaceOrderDto } from './place-order.dto';
-import { WAIT_RULE, WaitQuery } from './wait-duration';
+import { LongPollQuery, WAIT_RULE, WAIT_UNTIL } from './wait-duration';
+import type { LongPoll } from './wait-duration';
 
 @Controller('orders')
 export class OrdersHttpController {
@@ -37,15 +38,21 @@ export class OrdersHttpController {
     required: false,
     description: `long poll: answer once the status changes, or when this wait ends (${WAIT_RULE})`,
   })
+  @ApiQuery({
+    name: 'until',
+    required: false,
+    enum: WAIT_UNTIL,
+    description: 'with wait: `change` (default) answers on any new status, `terminal` only on COMPLETED or CANCELLED',
+  })
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id', new ParseUUIDPipe({ version: '4' })) orderId: string,
-    @WaitQuery() waitMs: number,
+    @LongPollQuery() longPoll: LongPoll,
     @Res({ passthrough: true }) response: Response,
   ): Promise<OrderView> {
     const client = new AbortController();
     // Also fires once the answer is sent, when nothing waits any more.
     response.once('close', () => client.abort());
-    return this.orders.waitForOrder(orderId, principal, waitMs, client.signal);
+    return this.orders.waitForOrder(orderId, principal, longPoll, client.signal);
   }
 }

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { isAdmin, OutboxService, Principal, Transactional } from '@app/consistency';
 import { OrderSaga } from '../saga/order-saga';
 import { Order } from './order.entity';
-import { TERMINAL_STATUSES } from './order-status';
-import { OrderWaiters, WaitOutcome } from './order-waiters';
+import { OrderWaiters, otherThan, terminal, WaitOutcome } from './order-waiters';
 import { OrdersRepository } from './orders.repository';
 import { PlaceOrderDto } from './place-order.dto';
+import type { LongPoll } from './wait-duration';
 
 export interface SagaStepView {
   step: string;
@@ -81,23 +81,30 @@ export class OrdersService {
   }
 
   /**
-   * Long poll: the order once its status differs from the one it had when the request came, or
-   * as it is when `waitMs` runs out, the client goes away or the service stops. A terminal order,
-   * or one asked for while the instance holds as many requests as it may, is answered at once.
+   * Long poll: the order once its status is one the poll waits for (any other than the one it had
+   * when the request came, or a terminal one), or as it is when the wait runs out, the client goes
+   * away or the service stops. A terminal order, or one asked for while the instance holds as many
+   * requests as it may, is answered at once.
    */
-  async waitForOrder(orderId: string, reader: Principal, waitMs: number, client: AbortSignal): Promise<OrderView> {
+  async waitForOrder(
+    orderId: string,
+    reader: Principal,
+    { waitMs, until }: LongPoll,
+    client: AbortSignal,
+  ): Promise<OrderView> {
     const deadline = Date.now() + waitMs;
     const watch = waitMs > 0 ? this.waiters.watch(orderId) : undefined;
     let outcome: WaitOutcome | undefined;
     try {
       const arrived = await this.getOrder(orderId, reader);
-      if (!watch || TERMINAL_STATUSES.includes(arrived.status)) {
+      if (!watch || terminal(arrived.status)) {
         return arrived;
       }
+      const wanted = until === 'terminal' ? terminal : otherThan(arrived.status);
       let current = arrived;
-      // A wake-up can be for a change this read already saw: then the status is the same and it waits on.
-      while (current.status === arrived.status) {
-        outcome = await watch.next(arrived.status, deadline - Date.now(), client);
+      // A wake-up can be for a change this read already saw: then the status is not wanted and it waits on.
+      while (!wanted(current.status)) {
+        outcome = await watch.next(wanted, deadline - Date.now(), client);
         if (outcome === 'disconnected') {
           return current;
         }

@@ -18,18 +18,32 @@ export function parseWaitDuration(text: string): number | undefined {
   return ms <= MAX_WAIT_MS ? ms : undefined;
 }
 
+/** What a long poll waits for: any change of status (the default), or the order's outcome. */
+export const WAIT_UNTIL = ['change', 'terminal'] as const;
+
+export type WaitUntil = (typeof WAIT_UNTIL)[number];
+
+export interface LongPoll {
+  /** 0 when the request does not wait. */
+  waitMs: number;
+  until: WaitUntil;
+}
+
+const isWaitUntil = (text: unknown): text is WaitUntil => WAIT_UNTIL.some((until) => until === text);
+
 /**
- * The `wait` query parameter in milliseconds, 0 when absent; anything else is a 400. A decorator
- * rather than a pipe: the global ValidationPipe would turn a `number` query parameter into NaN first.
+ * The `wait` (in milliseconds, 0 when absent) and `until` query parameters; anything else is a 400.
+ * A decorator rather than a pipe: the global ValidationPipe would turn a `number` query parameter
+ * into NaN first.
  */
-export const WaitQuery = createParamDecorator((_data: unknown, context: ExecutionContext): number => {
-  const { wait } = context.switchToHttp().getRequest<Request>().query;
-  if (wait === undefined) {
-    return 0;
-  }
-  const ms = typeof wait === 'string' ? parseWaitDuration(wait) : undefined;
-  if (ms === undefined) {
+export const LongPollQuery = createParamDecorator((_data: unknown, context: ExecutionContext): LongPoll => {
+  const { wait, until = 'change' } = context.switchToHttp().getRequest<Request>().query;
+  const waitMs = wait === undefined ? 0 : typeof wait === 'string' ? parseWaitDuration(wait) : undefined;
+  if (waitMs === undefined) {
     throw new BadRequestException(`wait must be ${WAIT_RULE}`);
   }
-  return ms;
+  if (!isWaitUntil(until)) {
+    throw new BadRequestException(`until must be one of ${WAIT_UNTIL.join(', ')}`);
+  }
+  return { waitMs, until };
 });
