@@ -5,10 +5,10 @@ import { REPO_ROOT } from '../scripts/infra/layout';
 import { format, printTable } from './stats';
 
 /**
- * `npm run bench [-- relay|hot-sku|saga …]`: runs the chosen benchmarks (all by default) one after
+ * `npm run bench [-- relay|hot-sku|floor|saga …]`: runs the chosen benchmarks (all by default) one after
  * another, then prints one table of the figures that matter next to their targets.
  */
-const BENCHMARKS = ['relay', 'hot-sku', 'saga'] as const;
+const BENCHMARKS = ['relay', 'hot-sku', 'floor', 'saga'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function newest(benchmark: Benchmark): Record<string, unknown> | undefined {
@@ -60,6 +60,10 @@ function summary(): Array<Array<string | number>> {
         restarts?: Array<{ service: string; signal: string; firstAnswerMs: number }>;
       }
     | undefined;
+  const floor = newest('floor') as { floorMs: number } | undefined;
+  if (floor) {
+    rows.push(['CPU ms per order at the floor (parts × counts within budget)', floor.floorMs, '≤ 6']);
+  }
   const at100 = saga?.levels.find((level) => level.targetRate === 100);
   if (at100) {
     rows.push(['saga p50 ms at 100 orders/s', at100.p50, '≤ 30']);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -7,8 +6,7 @@ import { Client } from 'pg';
 
 import { authHeaders } from '../scripts/auth/auth-headers';
 import { putStock } from '../scripts/http/saga-requests';
-import { infraLayout, REPO_ROOT } from '../scripts/infra/layout';
-import { kafkaPid } from '../scripts/infra/kafka';
+import { REPO_ROOT } from '../scripts/infra/layout';
 import { waitFor } from '../scripts/infra/run-command';
 import { startStack, Stack } from '../scripts/stack/stack';
 import { runBenchmark, writeResult } from './results';
@@ -19,6 +17,7 @@ import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
 import { SqlCounter, statementsBetween } from './sql-stats';
 import { summarizeProfiles } from './cpu-profile';
+import { cpuSeconds, kafkaCpu, postgresCpu } from './process-cpu';
 
 /**
  * Open-loop saga load: orders arrive at a fixed rate whatever the latency (no coordinated
@@ -196,35 +195,12 @@ async function restarts(
   return results;
 }
 
-/** CPU seconds of a process; with `reaped`, also of its children that exited. */
-function cpuSeconds(pid: number | undefined, reaped = false): number {
-  if (!pid) {
-    return 0;
-  }
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ').map(Number);
-    return (fields[11] + fields[12] + (reaped ? fields[13] + fields[14] : 0)) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU of the PostgreSQL server: the postmaster, its live backends and those that ended. */
-function postgresCpu(): number {
-  const postmaster = Number(readFileSync(join(infraLayout().postgres.data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  let total = cpuSeconds(postmaster, true);
-  for (const child of readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(' ')) {
-    total += cpuSeconds(Number(child));
-  }
-  return total;
-}
-
 function cpuSnapshot(stack: Stack): Record<string, number> {
   const snapshot: Record<string, number> = {};
   for (const [service, process] of Object.entries(stack.services)) {
     snapshot[service] = cpuSeconds(process.child.pid);
   }
-  snapshot.kafka = cpuSeconds(kafkaPid(infraLayout()));
+  snapshot.kafka = kafkaCpu();
   snapshot.postgres = postgresCpu();
   return snapshot;
 }
