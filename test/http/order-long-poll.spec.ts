@@ -164,10 +164,10 @@ describe('GET /orders/:id?wait= (long poll)', () => {
         message: 'wait must be a whole number of s or ms (5s, 500ms), at most 30s',
       });
     }
-    for (const query of ['?wait=1s&wait=2s', '?wait=5s%00']) {
+    for (const query of ['?wait=1s&wait=2s', '?wait=5s%00', '?wait=5s&until=terminal&until=change']) {
       expect({ query, status: (await get(orderId, query)).status }).toEqual({ query, status: 400 });
     }
-    for (const until of ['TERMINAL', 'done', '', 'terminal&until=change']) {
+    for (const until of ['TERMINAL', 'done', '', 'terminal%20', 'outcome']) {
       const answer = await get(orderId, `?wait=5s&until=${until}`);
       expect({ until, status: answer.status, message: answer.body.message }).toEqual({
         until,
