@@ -3,6 +3,9 @@ export type OrderStatus = 'PENDING' | 'STOCK_RESERVED' | 'COMPENSATING' | 'COMPL
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['COMPLETED', 'CANCELLED'];
 
+/** The order's outcome: it moves no more. */
+export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.includes(status);
+
 /**
  * The order's state machine: each saga reaction and the states it may leave. A reaction arriving in
  * any other state (a duplicate, a late reply, a reordered event) changes nothing.

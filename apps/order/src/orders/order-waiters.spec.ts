@@ -2,7 +2,8 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ServiceLifecycle } from '@app/consistency';
 import type { LongPollOptions } from './long-poll.options';
-import { OrderWaiters, otherThan, terminal } from './order-waiters';
+import { isTerminal } from './order-status';
+import { OrderWaiters, otherThan } from './order-waiters';
 
 const ORDER = '3f1c1f7e-8a59-4d52-9d7b-0d5c2f7a9e11';
 const OTHER = '9a4e0c55-2b1d-4f6a-8c3e-7d2b1a0f5e22';
@@ -68,7 +69,7 @@ describe('OrderWaiters', () => {
     const watch = waiters.watch(ORDER)!;
     waiters.changed(ORDER, 'STOCK_RESERVED');
     let outcome: string | undefined;
-    const waiting = watch.next(terminal, 10_000, client().signal).then((result) => (outcome = result));
+    const waiting = watch.next(isTerminal, 10_000, client().signal).then((result) => (outcome = result));
     waiters.changed(ORDER, 'COMPENSATING');
     await Promise.resolve();
     expect(outcome).toBeUndefined();
@@ -80,7 +81,7 @@ describe('OrderWaiters', () => {
     const { waiters } = setUp();
     const watch = waiters.watch(ORDER)!;
     waiters.changed(ORDER, 'COMPLETED');
-    await expect(watch.next(terminal, 10_000, client().signal)).resolves.toBe('changed');
+    await expect(watch.next(isTerminal, 10_000, client().signal)).resolves.toBe('changed');
   });
 
   it('when the client goes away, then the wait ends as disconnected', async () => {

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { METRICS_REGISTRY, ServiceLifecycle } from '@app/consistency';
 import { LONG_POLL_OPTIONS } from './long-poll.options';
 import type { LongPollOptions } from './long-poll.options';
-import { OrderStatus, TERMINAL_STATUSES } from './order-status';
+import type { OrderStatus } from './order-status';
 
 const WAIT_OUTCOMES = ['changed', 'expired', 'disconnected', 'shutdown'] as const;
 
@@ -20,9 +20,6 @@ export const otherThan =
   (seen: OrderStatus): StatusWanted =>
   (status) =>
     status !== seen;
-
-/** The order's outcome. */
-export const terminal: StatusWanted = (status) => TERMINAL_STATUSES.includes(status);
 
 /** One request waiting for one order to reach a status it wants. */
 export class OrderWatch {

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { isAdmin, OutboxService, Principal, Transactional } from '@app/consistency';
 import { OrderSaga } from '../saga/order-saga';
 import { Order } from './order.entity';
-import { OrderWaiters, otherThan, terminal, WaitOutcome } from './order-waiters';
+import { isTerminal } from './order-status';
+import { OrderWaiters, otherThan, WaitOutcome } from './order-waiters';
 import { OrdersRepository } from './orders.repository';
 import { PlaceOrderDto } from './place-order.dto';
 import type { LongPoll } from './wait-duration';
@@ -97,10 +98,10 @@ export class OrdersService {
     let outcome: WaitOutcome | undefined;
     try {
       const arrived = await this.getOrder(orderId, reader);
-      if (!watch || terminal(arrived.status)) {
+      if (!watch || isTerminal(arrived.status)) {
         return arrived;
       }
-      const wanted = until === 'terminal' ? terminal : otherThan(arrived.status);
+      const wanted = until === 'terminal' ? isTerminal : otherThan(arrived.status);
       let current = arrived;
       // A wake-up can be for a change this read already saw: then the status is not wanted and it waits on.
       while (!wanted(current.status)) {
