@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { infraUp } from '../scripts/infra/infra';
 import { createTestDatabase } from '../scripts/harness/test-database';
 import { createTopic, deleteTopic } from '../scripts/infra/topics';
-import { cpuSeconds, kafkaCpu, postgresCpu } from './process-cpu';
+import { cpuSeconds, kafkaCpu, ownCpuSeconds, postgresCpu } from './process-cpu';
 import { runBenchmark, writeResult } from './results';
 import { format, printTable } from './stats';
 
@@ -47,10 +47,6 @@ const ROW = 'x'.repeat(200);
 const WARM_UP = 500;
 /** Events per produce request (and so per fetch): one, as at low rates, and ten, as batching under load gets. */
 const BATCHES = [1, 10] as const;
-const ownCpu = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 
 /** CPU microseconds per unit of `work` (which returns how many units it did), over the given processes. */
 async function perUnit(cpu: () => number, work: () => Promise<number>): Promise<number> {
@@ -59,8 +55,8 @@ async function perUnit(cpu: () => number, work: () => Promise<number>): Promise<
   return ((cpu() - before) * 1e6) / units;
 }
 
-const withPostgres = () => ownCpu() + postgresCpu();
-const withKafka = () => ownCpu() + kafkaCpu();
+const withPostgres = () => ownCpuSeconds() + postgresCpu();
+const withKafka = () => ownCpuSeconds() + kafkaCpu();
 
 async function sqlCosts(databaseUrl: string): Promise<{ statement: number; commit: number }> {
   const client = new Client({ connectionString: databaseUrl });

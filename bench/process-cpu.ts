@@ -3,6 +3,12 @@ import { join } from 'node:path';
 import { infraLayout } from '../scripts/infra/layout';
 import { kafkaPid } from '../scripts/infra/kafka';
 
+/** CPU seconds of this process. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** CPU seconds of a process; with `reaped`, also of its children that exited. */
 export function cpuSeconds(pid: number | undefined, reaped = false): number {
   if (!pid) {
@@ -29,4 +35,21 @@ export function postgresCpu(): number {
 /** CPU seconds of the embedded Kafka broker. */
 export function kafkaCpu(): number {
   return cpuSeconds(kafkaPid(infraLayout()));
+}
+
+/** CPU seconds so far of this process, the PostgreSQL server and the broker. */
+export interface CpuSplit {
+  node: number;
+  postgres: number;
+  kafka: number;
+}
+
+export function cpuSplit(): CpuSplit {
+  return { node: ownCpuSeconds(), postgres: postgresCpu(), kafka: kafkaCpu() };
+}
+
+/** CPU microseconds per unit between two readings, per process. */
+export function cpuPerUnit(before: CpuSplit, after: CpuSplit, units: number): CpuSplit {
+  const per = (part: keyof CpuSplit) => ((after[part] - before[part]) * 1e6) / units;
+  return { node: per('node'), postgres: per('postgres'), kafka: per('kafka') };
 }

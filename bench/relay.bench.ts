@@ -12,6 +12,7 @@ import { createTestDatabase } from '../scripts/harness/test-database';
 import { createTopic, deleteTopic } from '../scripts/infra/topics';
 import { writeResult, runBenchmark } from './results';
 import { median, percentile, printTable } from './stats';
+import { CpuSplit, cpuPerUnit, cpuSplit } from './process-cpu';
 
 /**
  * Relay vs raw kafkajs: drain N pending ~200-byte events through the relay, and send the same
@@ -35,6 +36,12 @@ const CONCURRENCY = options.concurrency;
 const KEYS = 200;
 const STEADY_RATE = Number(options.rate);
 const STEADY_SECONDS = Number(options.seconds);
+
+/** Events per second of one drain or send, and the CPU µs each event cost every process. */
+interface PathRun {
+  rate: number;
+  cpu: CpuSplit;
+}
 
 interface BenchMessage {
   key: string;
@@ -80,7 +87,7 @@ async function relayDrain(
   topic: string,
   batch: BenchMessage[],
   { retentionHours }: { retentionHours: number },
-) {
+): Promise<PathRun> {
   const writer = await startOutboxApp(databaseUrl, brokers, { OUTBOX_RELAY_ENABLED: 'false' });
   await writer.dataSource.query('TRUNCATE outbox');
   await fillOutbox(writer, topic, batch);
@@ -94,6 +101,7 @@ async function relayDrain(
   // Progress comes from the relay's own counter: polling the table would load the database it measures.
   const published = relay.app.get<Registry>(METRICS_REGISTRY).getSingleMetric('outbox_published_total') as Counter;
   const count = async () => (await published.get()).values.reduce((sum, value) => sum + value.value, 0);
+  const cpuBefore = cpuSplit();
   const started = performance.now();
   relay.relay.start();
   await waitFor('the relay to drain', async () => ((await count()) >= batch.length ? true : undefined), {
@@ -101,12 +109,13 @@ async function relayDrain(
     intervalMs: 5,
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerUnit(cpuBefore, cpuSplit(), batch.length);
   await relay.app.close();
   await writer.app.close();
-  return batch.length / seconds;
+  return { rate: batch.length / seconds, cpu };
 }
 
-async function rawSend(brokers: string[], topic: string, batch: BenchMessage[]) {
+async function rawSend(brokers: string[], topic: string, batch: BenchMessage[]): Promise<PathRun> {
   const kafka = new Kafka({ clientId: 'bench-raw', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({
     idempotent: true,
@@ -114,6 +123,7 @@ async function rawSend(brokers: string[], topic: string, batch: BenchMessage[]) 
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
+  const cpuBefore = cpuSplit();
   const started = performance.now();
   for (let start = 0; start < batch.length; start += BATCH_SIZE) {
     const topicMessages: TopicMessages[] = [
@@ -129,8 +139,9 @@ async function rawSend(brokers: string[], topic: string, batch: BenchMessage[]) 
     await producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerUnit(cpuBefore, cpuSplit(), batch.length);
   await producer.disconnect();
-  return batch.length / seconds;
+  return { rate: batch.length / seconds, cpu };
 }
 
 /** Open loop: one event per transaction at a fixed rate; latency = broker ack marked - commit. */
@@ -193,41 +204,68 @@ async function main(): Promise<void> {
   await createTopic(brokers, relayTopic);
   await createTopic(brokers, rawTopic);
   try {
-    const relayRates: number[] = [];
-    const deletingRates: number[] = [];
-    const rawRates: number[] = [];
+    const runs: Record<'raw' | 'relay' | 'deleting', PathRun[]> = { raw: [], relay: [], deleting: [] };
     for (let rep = 1; rep <= REPETITIONS; rep++) {
       const batch = messages(EVENTS);
-      rawRates.push(await rawSend(brokers, rawTopic, batch));
-      relayRates.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 24 }));
-      deletingRates.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 0 }));
+      runs.raw.push(await rawSend(brokers, rawTopic, batch));
+      runs.relay.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 24 }));
+      runs.deleting.push(await relayDrain(database.url, brokers, relayTopic, batch, { retentionHours: 0 }));
+      const rate = (path: PathRun[]) => Math.round(path.at(-1)?.rate ?? 0);
       process.stdout.write(
-        `rep ${rep}/${REPETITIONS}: raw ${Math.round(rawRates.at(-1) ?? 0)} ev/s, relay ${Math.round(relayRates.at(-1) ?? 0)} ev/s, ` +
-          `relay deleting ${Math.round(deletingRates.at(-1) ?? 0)} ev/s\n`,
+        `rep ${rep}/${REPETITIONS}: raw ${rate(runs.raw)} ev/s, relay ${rate(runs.relay)} ev/s, ` +
+          `relay deleting ${rate(runs.deleting)} ev/s\n`,
       );
     }
     const latency = await steadyLatency(database.url, brokers, relayTopic);
+    const rates = (path: PathRun[]) => path.map((run) => run.rate);
+    // Each repetition's drain against the raw send just before it: the machine's speed drifts between repetitions.
+    const ratio = (path: PathRun[]) => median(path.map((run, rep) => run.rate / runs.raw[rep].rate));
+    const cpu = (path: PathRun[]): CpuSplit => ({
+      node: median(path.map((run) => run.cpu.node)),
+      postgres: median(path.map((run) => run.cpu.postgres)),
+      kafka: median(path.map((run) => run.cpu.kafka)),
+    });
     const result = {
       benchmark: 'relay',
       at: new Date().toISOString(),
       events: EVENTS,
       repetitions: REPETITIONS,
       batchSize: BATCH_SIZE,
-      rawEventsPerSecond: median(rawRates),
-      relayEventsPerSecond: median(relayRates),
-      ratio: median(relayRates) / median(rawRates),
-      deletingEventsPerSecond: median(deletingRates),
-      deletingRatio: median(deletingRates) / median(rawRates),
-      runs: { raw: rawRates, relay: relayRates, deleting: deletingRates },
+      rawEventsPerSecond: median(rates(runs.raw)),
+      relayEventsPerSecond: median(rates(runs.relay)),
+      ratio: ratio(runs.relay),
+      deletingEventsPerSecond: median(rates(runs.deleting)),
+      deletingRatio: ratio(runs.deleting),
+      cpuMicrosecondsPerEvent: { raw: cpu(runs.raw), relay: cpu(runs.relay), deleting: cpu(runs.deleting) },
+      runs,
       steady: { targetRate: STEADY_RATE, seconds: STEADY_SECONDS, ...latency },
     };
+    const row = (path: string, rate: number, pathRatio: number, split: CpuSplit) => [
+      path,
+      rate,
+      pathRatio,
+      split.node,
+      split.postgres,
+      split.kafka,
+      split.node + split.postgres + split.kafka,
+    ];
     printTable(
-      `Relay drain of ${EVENTS.toLocaleString('en-US')} events (median of ${REPETITIONS})`,
-      ['path', 'events/s', 'ratio'],
+      `Relay drain of ${EVENTS.toLocaleString('en-US')} events (median of ${REPETITIONS}; CPU µs per event)`,
+      ['path', 'events/s', 'ratio', 'node', 'postgres', 'kafka', 'all'],
       [
-        ['raw kafkajs sendBatch', result.rawEventsPerSecond, 1],
-        ['outbox relay, rows kept (OUTBOX_RETENTION_HOURS=24)', result.relayEventsPerSecond, result.ratio],
-        ['outbox relay, rows deleted (OUTBOX_RETENTION_HOURS=0)', result.deletingEventsPerSecond, result.deletingRatio],
+        row('raw kafkajs sendBatch', result.rawEventsPerSecond, 1, result.cpuMicrosecondsPerEvent.raw),
+        row(
+          'outbox relay, rows kept (OUTBOX_RETENTION_HOURS=24)',
+          result.relayEventsPerSecond,
+          result.ratio,
+          result.cpuMicrosecondsPerEvent.relay,
+        ),
+        row(
+          'outbox relay, rows deleted (OUTBOX_RETENTION_HOURS=0)',
+          result.deletingEventsPerSecond,
+          result.deletingRatio,
+          result.cpuMicrosecondsPerEvent.deleting,
+        ),
       ],
     );
     printTable(

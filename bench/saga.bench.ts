@@ -36,6 +36,8 @@ const { values: options } = parseArgs({
     /** The overload level's rate; by default twice the sustained rate the step search found. */
     'overload-rate': { type: 'string' },
     restarts: { type: 'string', default: '5' },
+    /** How long the stack is watched with no orders, after the warm-up. */
+    'rest-seconds': { type: 'string', default: '10' },
     profile: { type: 'boolean', default: false },
     /** Only the `--rates` levels: no step search, overload or restarts (for looking at one rate). */
     quick: { type: 'boolean', default: false },
@@ -48,6 +50,7 @@ const STEP_SECONDS = Number(options['step-seconds']);
 const STEP_RATES = rates(options['step-rates']);
 const REPETITIONS = Number(options.reps);
 const RESTARTS = Number(options.restarts);
+const REST_SECONDS = Number(options['rest-seconds']);
 /** A shed order is sent again with its key after Retry-After, this many times at most, as the chaos clients do. */
 const MAX_SHED_RETRIES = 3;
 /** An order still open after the saga made no progress for this long counts as lost. */
@@ -203,6 +206,39 @@ function cpuSnapshot(stack: Stack): Record<string, number> {
   snapshot.kafka = kafkaCpu();
   snapshot.postgres = postgresCpu();
   return snapshot;
+}
+
+/** What the stack costs with no orders, per second: CPU ms of each process, statements and commits. */
+interface RestResult {
+  seconds: number;
+  cpuMsPerSecond: Record<string, number>;
+  statementsPerSecond?: number;
+  commitsPerSecond: number;
+  topStatements: Array<{ database: string; query: string; perSecond: number }>;
+}
+
+/** Watches the drained stack for `seconds` with no orders: what polling, probes and timers cost. */
+async function atRest(stack: Stack, probes: Probes, seconds: number): Promise<RestResult> {
+  const cpuBefore = cpuSnapshot(stack);
+  const sqlBefore = await probes.sql.snapshot();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpuAfter = cpuSnapshot(stack);
+  const sqlAfter = await probes.sql.snapshot();
+  const perSecond = (count: number) => count / seconds;
+  return {
+    seconds,
+    cpuMsPerSecond: Object.fromEntries(
+      Object.keys(cpuAfter).map((name) => [name, perSecond((cpuAfter[name] - cpuBefore[name]) * 1000)]),
+    ),
+    statementsPerSecond:
+      sqlAfter.statements === undefined || sqlBefore.statements === undefined
+        ? undefined
+        : perSecond(sqlAfter.statements - sqlBefore.statements),
+    commitsPerSecond: perSecond(sqlAfter.commits - sqlBefore.commits),
+    topStatements: statementsBetween(sqlBefore, sqlAfter)
+      .slice(0, TOP_STATEMENTS)
+      .map(({ database, query, calls }) => ({ database, query, perSecond: perSecond(calls) })),
+  };
 }
 
 /** Orders are spread over this many customers, each with its own bearer token minted up front. */
@@ -401,6 +437,7 @@ async function main(): Promise<void> {
       await putStock(stack.url('inventory'), sku, 10_000_000);
     }
     await level(stack, probes, customers, 20, 5);
+    const rest = await atRest(stack, probes, REST_SECONDS);
     const levels: LevelResult[] = [];
     for (const rate of RATES) {
       const runs: LevelResult[] = [];
@@ -492,6 +529,24 @@ async function main(): Promise<void> {
       );
     }
     printTable(
+      `At rest for ${rest.seconds} s after the warm-up (per second)`,
+      ['what', 'per second'],
+      [
+        ...Object.entries(rest.cpuMsPerSecond).map(([name, ms]) => [`CPU ms, ${name}`, ms]),
+        ['statements, service databases', rest.statementsPerSecond ?? 'n/a'],
+        ['commits, service databases', rest.commitsPerSecond],
+      ],
+    );
+    printTable(
+      'Statements per second at rest, most called first',
+      ['database', 'per second', 'statement'],
+      rest.topStatements.map(({ database, query, perSecond }) => [
+        database,
+        perSecond,
+        query.replace(/\s+/g, ' ').slice(0, 110),
+      ]),
+    );
+    printTable(
       `Restarts (median of ${RESTARTS}; from spawning the process)`,
       ['service', 'stopped by', 'first answer ms', 'consuming again ms'],
       restartResults.map((result) => [result.service, result.signal, result.firstAnswerMs, result.consumingMs]),
@@ -506,6 +561,7 @@ async function main(): Promise<void> {
       levels,
       steps,
       sustainedRate: sustained?.targetRate ?? null,
+      rest,
       ...(overload ? { overload: { rate: overloadRate, ...overload } } : {}),
       restarts: restartResults,
     });

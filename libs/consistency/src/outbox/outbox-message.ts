@@ -21,7 +21,8 @@ export interface OutboxMessage {
 /** A claimed row, as the relay reads it. */
 export interface PendingOutboxRow extends OutboxMessage {
   id: string;
-  createdAt: Date;
+  /** When the row was written, in epoch milliseconds: only subtracted, and a Date parsed per claimed row showed in profiles. */
+  createdAtMs: number;
   /** Times the broker refused this very message. */
   rejections: number;
 }

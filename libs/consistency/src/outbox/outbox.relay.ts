@@ -164,9 +164,13 @@ export class OutboxRelay {
   /**
    * One round on one worker: claim lanes, publish their oldest sendable rows, record the outcome.
    * Refused rows are counted (and parked in time) without failing the round; a broker that cannot
-   * be reached fails it, after the rows it did take are marked, so the worker backs off.
+   * be reached fails it, after the rows it did take are marked, so the worker backs off. With
+   * `probeFirst` (a round nothing asked for), an outbox with nothing to send ends it before the claim.
    */
-  async drainOnce(worker: RelayWorker = this.workers[0]): Promise<RelayRound> {
+  async drainOnce(worker: RelayWorker = this.workers[0], { probeFirst = false } = {}): Promise<RelayRound> {
+    if (probeFirst && !(await this.store.hasSendable())) {
+      return { published: 0, full: false };
+    }
     let claimed: PendingOutboxRow[] = [];
     let round: DrainedRound;
     try {
@@ -274,12 +278,15 @@ export class OutboxRelay {
 
   private async run(worker: RelayWorker): Promise<void> {
     let failedAttempts = 0;
+    // Rounds that no commit asked for (the first, and those after a poll interval or a backoff) look
+    // before they claim: most find nothing.
+    let unasked = true;
     while (this.running) {
       worker.woken = false;
       const commitsBefore = this.commits;
       let round: RelayRound;
       try {
-        round = await this.drainOnce(worker);
+        round = await this.drainOnce(worker, { probeFirst: unasked });
         failedAttempts = 0;
         this.brokerTrouble = undefined;
       } catch (error) {
@@ -289,8 +296,10 @@ export class OutboxRelay {
         const delay = backoffDelay(failedAttempts, { maxMs: this.options.maxBackoffMs });
         this.logger.warn(`publish failed (attempt ${failedAttempts}), retrying in ${delay} ms: ${errorText(error)}`);
         await worker.pause(delay, () => !this.running);
+        unasked = true;
         continue;
       }
+      unasked = false;
       if (round.full) {
         // A backlog: bring another worker in on other lanes.
         this.wakeAnother();
@@ -298,6 +307,7 @@ export class OutboxRelay {
         // A row committed during the round may sit in a lane this worker held, which the worker woken
         // for it had to skip: only when nothing was committed meanwhile is sleeping safe.
         await worker.pause(this.options.pollIntervalMs, () => true);
+        unasked = !worker.woken;
       }
     }
   }
@@ -315,9 +325,13 @@ export class OutboxRelay {
       );
     }
     const now = Date.now();
+    const perTopic = new Map<string, number>();
     for (const row of published) {
-      this.metrics.published.inc({ topic: row.topic });
-      this.metrics.publishDelay.observe((now - row.createdAt.getTime()) / 1000);
+      perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+      this.metrics.publishDelay.observe((now - row.createdAtMs) / 1000);
+    }
+    for (const [topic, count] of perTopic) {
+      this.metrics.published.inc({ topic }, count);
     }
     for (const { row, error, park } of rejected) {
       this.metrics.rejections.inc({ topic: row.topic });

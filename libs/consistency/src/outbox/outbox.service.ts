@@ -100,7 +100,7 @@ export class OutboxService {
    */
   private async insert(rows: OutboxMessage[]): Promise<void> {
     const hold = this.signal.publishesAfterCommit;
-    const { rows: written } = await prepared<{ id: string; event_id: string; created_at: Date; held: boolean }>(
+    const { rows: written } = await prepared<{ id: string; event_id: string; created_ms: number; held: boolean }>(
       this.transactions.manager,
       `INSERT INTO outbox (event_id, event_type, topic, message_key, lane, value, headers, retry_at)
        SELECT m.*, CASE WHEN $8 AND NOT EXISTS (
@@ -110,7 +110,7 @@ export class OutboxService {
          ) THEN clock_timestamp() + make_interval(secs => $9 / 1000.0) END
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::jsonb[])
          AS m(event_id, event_type, topic, message_key, lane, value, headers)
-       RETURNING id, event_id, created_at, retry_at IS NOT NULL AS held`,
+       RETURNING id, event_id, extract(epoch FROM created_at)::float8 * 1000 AS created_ms, retry_at IS NOT NULL AS held`,
       [
         rows.map((row) => row.eventId),
         rows.map((row) => row.eventType),
@@ -126,10 +126,10 @@ export class OutboxService {
     const byEventId = new Map(rows.map((row) => [row.eventId, row]));
     const held = written
       .filter((row) => row.held)
-      .map(({ id, event_id, created_at }) => ({
+      .map(({ id, event_id, created_ms }) => ({
         ...byEventId.get(event_id)!,
         id,
-        createdAt: created_at,
+        createdAtMs: created_ms,
         rejections: 0,
       }))
       // In id order, which is the order the relay keeps for a key.

@@ -21,7 +21,7 @@ const row = (rejections: number): PendingOutboxRow => ({
   key: 'k',
   value: '{}',
   headers: {},
-  createdAt: new Date(),
+  createdAtMs: Date.now(),
   rejections,
 });
 

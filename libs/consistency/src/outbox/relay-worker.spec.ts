@@ -63,7 +63,7 @@ function row(key: string, valueBytes = 100, rejections = 0): PendingOutboxRow {
     key,
     value: 'v'.repeat(valueBytes),
     headers: { 'event-id': `event-${id}` },
-    createdAt: new Date(),
+    createdAtMs: Date.now(),
     rejections,
   };
 }
