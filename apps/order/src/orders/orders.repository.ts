@@ -82,6 +82,16 @@ export class OrdersRepository {
     return rows[0];
   }
 
+  /** Whether an open order is past its step deadline: one probe of the deadline index, on the pool. */
+  async anyExpired(): Promise<boolean> {
+    const [row] = await this.dataSource.query<Array<{ expired: boolean }>>(
+      `SELECT EXISTS (
+         SELECT 1 FROM orders WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND step_deadline_at < now()
+       ) AS expired`,
+    );
+    return row.expired;
+  }
+
   /** Open orders past their step deadline, oldest first, locked; rows another scanner holds are skipped. */
   claimExpired(limit: number): Promise<Array<{ id: string; status: OrderStatus }>> {
     return this.transactions.manager.query<Array<{ id: string; status: OrderStatus }>>(
