@@ -15,7 +15,7 @@ import { envPrefix, loadInfraEnv } from '@app/consistency/tools';
 import { SERVICE_NAMES, ServiceName } from '../scripts/services';
 import { serviceBacklog } from '../scripts/stack/backlog';
 import { retryAfterMs } from '../scripts/http/retry-after';
-import { SqlCounter, statementsBetween } from './sql-stats';
+import { SqlCounter, statementCount, statementsBetween } from './sql-stats';
 import { summarizeProfiles } from './cpu-profile';
 import { cpuSeconds, kafkaCpu, postgresCpu } from './process-cpu';
 
@@ -225,15 +225,13 @@ async function atRest(stack: Stack, probes: Probes, seconds: number): Promise<Re
   const cpuAfter = cpuSnapshot(stack);
   const sqlAfter = await probes.sql.snapshot();
   const perSecond = (count: number) => count / seconds;
+  const statements = statementCount(sqlBefore, sqlAfter);
   return {
     seconds,
     cpuMsPerSecond: Object.fromEntries(
       Object.keys(cpuAfter).map((name) => [name, perSecond((cpuAfter[name] - cpuBefore[name]) * 1000)]),
     ),
-    statementsPerSecond:
-      sqlAfter.statements === undefined || sqlBefore.statements === undefined
-        ? undefined
-        : perSecond(sqlAfter.statements - sqlBefore.statements),
+    statementsPerSecond: statements === undefined ? undefined : perSecond(statements),
     commitsPerSecond: perSecond(sqlAfter.commits - sqlBefore.commits),
     topStatements: statementsBetween(sqlBefore, sqlAfter)
       .slice(0, TOP_STATEMENTS)
@@ -370,6 +368,7 @@ async function level(
     Object.keys(cpuAfter).map((name) => [name, cpuAfter[name] - cpuBefore[name]]),
   );
   const perAccepted = (count: number) => count / Math.max(1, accepted.length);
+  const statements = statementCount(sqlBefore, sqlAfter);
   const { rows } = await orders.query<{ ms: number }>(
     `SELECT extract(epoch FROM s.at - o.created_at) * 1000 AS ms
      FROM orders o JOIN saga_steps s ON s.order_id = o.id AND s.step = 'order' AND s.status = 'COMPLETED'
@@ -397,10 +396,7 @@ async function level(
     max: percentile(latencies, 100),
     cpuSeconds: cpuSecondsUsed,
     perOrder: {
-      statements:
-        sqlAfter.statements === undefined || sqlBefore.statements === undefined
-          ? undefined
-          : perAccepted(sqlAfter.statements - sqlBefore.statements - ownQueries),
+      statements: statements === undefined ? undefined : perAccepted(statements - ownQueries),
       commits: perAccepted(sqlAfter.commits - sqlBefore.commits - ownQueries),
       cpuMs: perAccepted(Object.values(cpuSecondsUsed).reduce((sum, seconds) => sum + seconds, 0) * 1000),
     },

@@ -17,6 +17,13 @@ export interface StatementCalls {
 
 const KEY_SEPARATOR = '\u0000';
 
+/** Statements executed between two snapshots, or undefined without pg_stat_statements. */
+export function statementCount(before: SqlSnapshot, after: SqlSnapshot): number | undefined {
+  return after.statements === undefined || before.statements === undefined
+    ? undefined
+    : after.statements - before.statements;
+}
+
 /** Statements called between `before` and `after`, most called first. */
 export function statementsBetween(before: SqlSnapshot, after: SqlSnapshot): StatementCalls[] {
   return [...after.calls]

@@ -5,6 +5,9 @@ import { TransactionHost } from '@app/consistency';
 import { Order } from './order.entity';
 import { OrderStatus, OrderTransition } from './order-status';
 
+/** An open order past its step deadline; the deadline's partial index holds exactly the open orders. */
+const EXPIRED = `status NOT IN ('COMPLETED', 'CANCELLED') AND step_deadline_at < now()`;
+
 /** An order with its saga log, as the one query by primary key returns it. */
 export interface OrderRow {
   id: string;
@@ -85,9 +88,7 @@ export class OrdersRepository {
   /** Whether an open order is past its step deadline: one probe of the deadline index, on the pool. */
   async anyExpired(): Promise<boolean> {
     const [row] = await this.dataSource.query<Array<{ expired: boolean }>>(
-      `SELECT EXISTS (
-         SELECT 1 FROM orders WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND step_deadline_at < now()
-       ) AS expired`,
+      `SELECT EXISTS (SELECT 1 FROM orders WHERE ${EXPIRED}) AS expired`,
     );
     return row.expired;
   }
@@ -96,7 +97,7 @@ export class OrdersRepository {
   claimExpired(limit: number): Promise<Array<{ id: string; status: OrderStatus }>> {
     return this.transactions.manager.query<Array<{ id: string; status: OrderStatus }>>(
       `SELECT id, status FROM orders
-       WHERE status NOT IN ('COMPLETED', 'CANCELLED') AND step_deadline_at < now()
+       WHERE ${EXPIRED}
        ORDER BY step_deadline_at
        LIMIT $1
        FOR UPDATE SKIP LOCKED`,
